@@ -1,0 +1,1 @@
+"""Media plumbing: locating ffmpeg, probing inputs, extracting and muxing streams."""

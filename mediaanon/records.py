@@ -1,0 +1,150 @@
+"""Typed records shared by every stage (faster-whisper's shape, not dicts).
+
+A ``Transcript`` is segments of timed words.  A ``PiiSpan`` is one redaction
+decision: character offsets into ``Transcript.text`` *and* the audio time
+range it covers, so that the transcript, the subtitles and the audio bleeps
+all follow the same decision (one timeline).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word; ``start``/``end`` in seconds of the source audio."""
+
+    start: float
+    end: float
+    word: str  # as the ASR produced it, usually with a leading space
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One ASR segment: its text is the concatenation of its words' text."""
+
+    id: int
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 0.0
+    speaker: str | None = None
+
+
+@dataclass
+class Transcript:
+    """All segments of one recording plus what the engine reported."""
+
+    segments: list[Segment]
+    language: str
+    language_probability: float = 1.0
+    engine: str = ""
+    model: str = ""
+    dropped: list[dict[str, Any]] = field(default_factory=list)  # guard decisions: times + reason, no text
+
+    @property
+    def text(self) -> str:
+        """Segments' texts joined by single spaces, stripped (the offset basis)."""
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PiiSpan:
+    """One piece of PII found in the transcript.
+
+    ``start``/``end`` are character offsets into the text that was analysed;
+    ``t0``/``t1`` the seconds of audio it covers (``None`` only for text with
+    no timing, e.g. ``redact-text``).  ``replacement`` is the marker written in
+    its place, e.g. ``[PERSON 1]``.  The original string is deliberately not a
+    field: records that get logged cannot leak it.
+    """
+
+    type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+    replacement: str
+    t0: float | None = None
+    t1: float | None = None
+    timing: str = "words"  # words | widened | segment | none: how t0/t1 were found
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One stream of the probed input (ffprobe's fields we rely on)."""
+
+    index: int
+    kind: str  # video | audio | subtitle | data | attachment
+    codec: str
+    duration: float | None = None
+    # video
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0  # average frame rate
+    nb_frames: int | None = None
+    rotation: int = 0  # degrees, from display matrix / rotate tag, normalised to 0/90/180/270
+    attached_pic: bool = False
+    # audio
+    sample_rate: int = 0
+    channels: int = 0
+    channel_layout: str = ""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What ffprobe (or PyAV when there is no ffprobe) says about an input."""
+
+    format_name: str
+    duration: float
+    streams: tuple[Stream, ...]
+    size: int = 0
+    has_metadata_tags: bool = False  # whether the container carries any tags
+    tool: str = "ffprobe"
+
+    @property
+    def video_streams(self) -> tuple[Stream, ...]:
+        return tuple(s for s in self.streams if s.kind == "video" and not s.attached_pic)
+
+    @property
+    def audio_streams(self) -> tuple[Stream, ...]:
+        return tuple(s for s in self.streams if s.kind == "audio")
+
+    @property
+    def kind(self) -> str:
+        """``video``, ``image`` or ``audio``: which stages apply to this input."""
+        video = self.video_streams
+        if video:
+            v = video[0]
+            is_still = self.format_name.split(",")[0] in IMAGE_FORMATS or (
+                v.nb_frames in (0, 1) and not self.audio_streams and (self.duration or 0) <= 0.1
+            )
+            return "image" if is_still else "video"
+        return "audio" if self.audio_streams else "none"
+
+    def summary(self) -> dict[str, Any]:
+        """For the processing log: stream facts, never tags (tags can be PII)."""
+        return {
+            "format": self.format_name,
+            "duration": round(self.duration, 3),
+            "size": self.size,
+            "tool": self.tool,
+            "streams": [
+                {k: v for k, v in asdict(s).items() if v not in (None, "", 0, 0.0, False) or k in ("index", "kind")}
+                for s in self.streams
+            ],
+        }
+
+
+IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif"}

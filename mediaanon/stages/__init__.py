@@ -1,0 +1,1 @@
+"""The processing steps; each module holds one Stage named ``verb_object``."""
