@@ -24,7 +24,7 @@ import yaml
 
 from mediaanon.errors import ConfigError
 from mediaanon.options import build_options, filled
-from mediaanon.registry import stage_class
+from mediaanon.registry import STAGES, stage_class
 from mediaanon.resources import pipelines_dir
 from mediaanon.stage import MEDIA_FACTS, RunContext, Stage
 
@@ -182,6 +182,9 @@ def check_dataflow(classes: list[type[Stage]]) -> None:
 
 def build(spec: PipelineSpec, context: RunContext) -> Pipeline:
     """Resolve classes, check the dataflow, build every stage (loads models)."""
+    unknown = [n for n, _ in spec.stages if n not in STAGES]
+    if unknown:
+        stage_class(unknown[0])  # raises the "unknown stage" error before any import
     classes = [stage_class(n) for n, _ in spec.stages]
     check_dataflow(classes)
     output = build_options(OutputOptions, spec.output, "output")

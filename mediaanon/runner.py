@@ -174,7 +174,7 @@ def _message(exc: BaseException, item: InputItem) -> str:
         msg = "out of memory"
     else:
         msg = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-    for s in (str(item.source.resolve()), str(item.source), item.source.name, item.source.stem):
+    for s in (str(item.source.resolve()), str(item.source), item.source.name):
         if s and len(s) >= 3:
             msg = msg.replace(s, "<input>")
     return msg[:500]
