@@ -147,7 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_redact_text(args: argparse.Namespace) -> int:
-    from mediaanon.redaction import redact_text_json
+    from mediaanon.redaction import Redactor
 
     if args.file == "-":
         text = sys.stdin.read()
@@ -162,7 +162,7 @@ def cmd_redact_text(args: argparse.Namespace) -> int:
         from mediaanon.errors import UsageError
 
         raise UsageError("--names: file not found")
-    result = redact_text_json(text, names_file=args.names, models_dir=args.models_dir)
+    result = Redactor(names=args.names, models_dir=args.models_dir).redact_text_json(text)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
