@@ -77,6 +77,17 @@ class ResolvedModel:
 CONVERTERS: dict[str, Callable[[ResolvedModel, Path], None]] = {}
 """name of a derived model -> function(source model, destination folder)."""
 
+CONVERTER_MODULES = ("mediaanon.transcription.convert",)
+"""Modules that register converters on import; imported only when a derived
+model is resolved, so ``models verify`` needs no heavy import otherwise."""
+
+
+def _load_converters() -> None:
+    import importlib
+
+    for module in CONVERTER_MODULES:
+        importlib.import_module(module)
+
 
 def manifest() -> dict[str, ModelSpec]:
     data = yaml.safe_load((manifest_dir() / "manifest.yaml").read_text(encoding="utf-8")) or {}
@@ -177,6 +188,8 @@ def resolve(name: str, models_dir: Path | None = None) -> ResolvedModel:
             return ResolvedModel(s, folder, origin)
         if ok:
             problems.append(f"{origin}: {ok}")
+    if s.derived_from and name not in CONVERTERS:
+        _load_converters()
     if s.derived_from and name in CONVERTERS:
         return _derive(s, models_dir)
     detail = f" ({'; '.join(problems)})" if problems else ""

@@ -91,6 +91,8 @@ def read_ct2(path: Path) -> Ct2Model:
             shape = tuple(take("I") for _ in range(take("B")))
             dtype_id = take("B")
             nbytes = take("I")
+            if pos + nbytes > len(data):
+                raise struct.error("variable data past the end of the file")
             raw = data[pos : pos + nbytes]
             pos += nbytes
             variables[name] = _array(raw, dtype_id, shape, name)
