@@ -7,6 +7,7 @@ Presidio, spaCy or tldextract fails the test that makes it.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 
 import pytest
@@ -72,7 +73,7 @@ FOUND = [
     ("i'm thirty four now and tired", "thirty four", "AGE"),
     ("I'm 34 and I live alone.", "34", "AGE"),
     ("my mum is ninety one years old", "ninety one", "AGE"),
-    ("i was born on the third of march nineteen eighty four", "the third of march nineteen eighty four", "DATE"),
+    ("i was born on the third of march nineteen eighty four", "third of march nineteen eighty four", "DATE"),
     ("The appointment was on June 14th, 2019 at nine.", "June 14th, 2019", "DATE"),
     ("my nhs number is four eight five seven seven seven three four five six ok", "four eight five seven seven seven three four five six", "ID"),
     ("my student id is two zero one nine four four one seven", "two zero one nine four four one seven", "ID"),
@@ -272,3 +273,127 @@ def test_names_lists_merge_without_duplicates() -> None:
     merged = a.merged(b)
     assert [(e.type, e.index, e.canonical) for e in merged.entries] == [
         ("PERSON", 1, "abigail claflin"), ("PLACE", 1, "millbrook"), ("PERSON", 2, "kevin marsh")]
+
+
+# -- regressions from the sample interview (samples/interview.flac, faster-whisper tiny.en) ------
+SAMPLE_NAMES = "PERSON: Maria Gonzalez\nPERSON: David Gonzalez\nORGANIZATION: Saint Mary's Hospital\nPLACE: Leeds\n"
+SAMPLE_ASR = ("Sure. My name is Maria Gonzalez. I work as a nurse at St. Mary's Hospital in Leeds, and I live with my "
+              "husband, David. And how can we reach you for the follow-up interview? You can call me on 077-0, I'm 0-0, "
+              "1-2-3-4. or email me at merrier.gonzart.outlook.com Thank you for everything for today.")
+
+
+@pytest.fixture(scope="module")
+def sample() -> Redactor:
+    return Redactor(names=KnownNames.parse(SAMPLE_NAMES))
+
+
+def test_sample_interview_leaves_no_pii(sample: Redactor) -> None:
+    out = sample.redact(SAMPLE_ASR).text
+    assert out == ("Sure. My name is [PERSON 1]. I work as a nurse at [ORGANIZATION 1] in [PLACE 1], and I live with my "
+                   "husband, [PERSON 2]. And how can we reach you for the follow-up interview? You can call me on "
+                   "[PHONE]. or email me at [EMAIL] Thank you for everything for today.")
+    assert not any(c.isdigit() for c in re.sub(r"\[[A-Z]+(?: \d+)?\]", "", out))
+
+
+@pytest.mark.parametrize(
+    "text, phone",
+    [
+        ("You can call me on 077-0, I'm 0-0, 1-2-3-4.", "077-0, I'm 0-0, 1-2-3-4"),  # "nine" heard as "I'm"
+        ("ring me on oh seven seven oh nine, uh, double oh one two three four", "oh seven seven oh nine, uh, double oh one two three four"),
+        ("call me on 077-0 after lunch", "077-0"),  # a lone group right after "call me on"
+        ("my mobile number is 4471, the rest I forget", "4471"),
+    ],
+)
+def test_phone_pieces_are_joined(redactor: Redactor, text: str, phone: str) -> None:
+    spans = redactor.redact(text).spans
+    assert [(text[s.start:s.end], s.type) for s in spans] == [(phone, "PHONE")], redactor.redact(text).text
+
+
+@pytest.mark.parametrize("text", ["we have 2 dogs and 3 cats and 4 fish", "the number is 300 and rising",
+                                  "I'm 34 and my son is 7, we live at number 12 now",
+                                  "call me on monday after 3 and I'm free till 5"])
+def test_short_numbers_stay(redactor: Redactor, text: str) -> None:
+    assert not [s for s in redactor.redact(text).spans if s.type in ("PHONE", "ID")], redactor.redact(text).text
+
+
+def test_spans_never_start_or_end_on_function_words() -> None:
+    text = "My name is Maria Gonzalez and I work at the salvation army on Fridays."
+
+    def cand(sub: str, typ: str = "PERSON") -> Candidate:
+        start = text.index(sub)
+        return Candidate(start, start + len(sub), typ, 0.9, "test")
+
+    cands = [cand("is Maria Gonzalez and"), cand("at the salvation army on", "ORGANIZATION")]
+    assert [text[c.start:c.end] for c in resolve(text, cands)] == ["Maria Gonzalez", "salvation army"]
+    assert resolve(text, [cand("is")]) == []  # a lone function word is never personal data
+    assert [text[c.start:c.end] for c in resolve(text, [cand("name is")])] == ["name"]
+
+
+def test_names_that_look_like_function_words_stay_whole(redactor: Redactor) -> None:
+    """Only closed-class words are trimmed: given names such as "Will" or "May" are not among them."""
+    for text, name in (("I spoke to Mr. Ward about it.", "Mr. Ward"), ("My brother Will Turner came too.", "Will Turner"),
+                       ("My aunt May Collins was there.", "May Collins")):
+        assert covered(redactor, text, name), redactor.redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("or email me at merrier.gonzart.outlook.com Thank you", "merrier.gonzart.outlook.com"),
+        ("my e-mail is j.smith.example.org thanks.", "j.smith.example.org"),
+        ("it's bob.jones.gmail.com.", "bob.jones.gmail.com"),
+    ],
+)
+def test_dotted_asr_emails(sample: Redactor, text: str, address: str) -> None:
+    spans = sample.redact(text).spans
+    assert [(text[s.start:s.end], s.type) for s in spans] == [(address, "EMAIL")], sample.redact(text).text
+
+
+@pytest.mark.parametrize("text", ["version 3.5.1 is out, e.g. on the site", "see www.example.org for details",
+                                  "I use outlook.com for everything"])
+def test_dotted_tokens_that_are_no_emails(redactor: Redactor, text: str) -> None:
+    assert not [s for s in redactor.redact(text).spans if s.type == "EMAIL"], redactor.redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text, org",
+    [
+        ("i've been volunteering with the salvation army every saturday", "salvation army"),
+        ("my partner works for the co-op in town", "co-op"),
+        ("we had the reception at the red lion pub in harrogate", "red lion pub"),
+        ("we got married at holy trinity church in june", "holy trinity church"),
+    ],
+)
+def test_common_word_organisations(redactor: Redactor, text: str, org: str) -> None:
+    types = redacted_types(redactor, text)
+    assert types.get(org) == "ORGANIZATION", types
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("i go to the food bank and the job centre every week", ["food bank", "job centre"]),
+        ("i don't trust the council and the local school is bad", ["council", "local school"]),
+        ("he went to a big company and then to the same company", ["big company", "same company"]),
+        ("she is at the catholic primary school near the nearest hospital", ["catholic primary school", "nearest hospital"]),
+        ("we walked along the river bank to the church", ["river bank", "church"]),
+        ("i worked for years at the factory", ["years", "factory"]),
+    ],
+)
+def test_generic_organisation_words_are_kept(redactor: Redactor, text: str, words: list[str]) -> None:
+    out = redactor.redact(text).text
+    for w in words:
+        assert w in out, out
+
+
+def test_uber_and_brother_in_law(redactor: Redactor) -> None:
+    text = "my brother in law olusegun drives for uber in croydon and he works nights mostly"
+    types = redacted_types(redactor, text)
+    assert types.get("uber") == "ORGANIZATION" and "olusegun" in types and "croydon" in types, types
+    assert "brother in law" in redactor.redact(text).text
+
+
+def test_known_names_saint_is_st(sample: Redactor) -> None:
+    text = "I work at St. Mary's Hospital now."
+    spans = sample.redact(text).spans
+    assert [(text[s.start:s.end], s.type, s.recognizer) for s in spans] == [("St. Mary's Hospital", "ORGANIZATION", "known_names")]

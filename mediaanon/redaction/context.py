@@ -106,7 +106,7 @@ class TextContext:
                 continue
             if self.name_like(t) and t.lower not in lx.NAME_WORDS and not self.vocab.ordinary(t.lower, t.lemma):
                 cap = True
-            elif k > 0 and self._after_cue(k) and t.alpha \
+            elif k > 0 and self._after_cue(k) and t.alpha and not self._ends_relation(k) \
                     and t.lower not in lx.NOT_PLACES and t.lower not in lx.STOP_WORDS:
                 cap = True
                 t.cue = "place" if toks[k - 1].lower in lx.PLACE_PREPOSITIONS else "work"
@@ -122,6 +122,11 @@ class TextContext:
                 chars[t.start] = t.text[:1].upper()
                 t.view = True
         return "".join(chars)
+
+    def _ends_relation(self, k: int) -> bool:
+        """Token ``k`` ends a relation phrase ("brother in law"): its "in" is no place cue."""
+        words = [t.lower for t in self.tokens[max(0, k - 2):k + 1]]
+        return " ".join(words) in lx.RELATION_PHRASES
 
     def _after_cue(self, k: int) -> bool:
         """Token ``k`` follows "in/from/to …" or "work at/for …" directly (no article)."""

@@ -40,7 +40,7 @@ NAME_WORDS = frozenset(
 ABBREVIATIONS = frozenset(
     """nhs gp tv uni reg dvd cv id pc ok atm mot mri hiv covid ptsd adhd ocd wifi app apps telly
     brexit selfie vape ofsted dwp hmrc gcse gcses alevels btec nvq phd mba bsc msc asap fyi lol
-    cctv sim pin nhs's gp's ssn uber""".split()
+    cctv sim pin nhs's gp's ssn""".split()
 )
 
 # "my husband tom", "her boss, kevin marsh": a name may follow these.
@@ -85,6 +85,37 @@ ORG_SUFFIXES = frozenset(
     prison hmp constabulary police fc united rovers""".split()
 )
 
+# Head nouns of organisations named with common words ("the salvation army", "holy trinity
+# church", "the red lion pub"); see ``people.common_word_orgs``.  "co-op" may stand alone.
+ORG_HEADS = frozenset(
+    """church chapel cathedral mosque temple synagogue school academy college university hospital
+    hospice clinic surgery pub inn tavern arms bank council army trust centre center factory
+    company ltd inc plc co-op coop society association foundation charity hotel""".split()
+)
+STANDALONE_ORG_HEADS = frozenset({"co-op", "coop"})
+# Modifiers that make "the … school" a kind of place, not a name: size, age, place, kind,
+# denomination, service or product ("the local school", "the food bank", "the job centre").
+GENERIC_ORG_MODIFIERS = frozenset(
+    """local nearby nearest main new old big small little large huge tiny same other whole entire
+    next last first only usual regular normal general public private state national international
+    independent community village town city county district parish regional central royal free
+    catholic christian muslim jewish islamic anglican methodist baptist pentecostal evangelical
+    orthodox protestant presbyterian lutheran sikh hindu primary secondary high junior senior
+    infant infants middle grammar comprehensive sixth form nursery boarding day night sunday
+    weekend summer evening language driving dance music art arts drama sports sport leisure
+    shopping garden food blood sperm river job jobs health medical dental eye cancer children's
+    childrens kids youth women's womens men's mens maternity psychiatric mental rehab
+    rehabilitation detox walk-in drop-in call training care nursing insurance phone mobile gas
+    electric electricity water energy bus train taxi cab car delivery building construction
+    cleaning security software tech technology investment merchant commercial retail savings
+    housing student students staff family teaching research military armed fire police ambulance
+    post prison special business law legal finance financial services service piggy data memory
+    visitor visitors detention doctor's doctors vet vets fertility sexual walk drop support advice
+    counselling mortgage holding parent sister shell limited small-business multinational
+    british english american irish scottish welsh european foreign overseas north south east west
+    northern southern eastern western""".split()
+)
+
 # The last word of a street's name ("elm road"); the first group is safe in lower case.
 STREET_SUFFIXES = frozenset(
     "street st road rd avenue ave lane ln drive close crescent boulevard blvd terrace grove mews row parade walk".split()
@@ -100,7 +131,8 @@ PLACE_PREPOSITIONS = frozenset("in from to near outside around at towards toward
 # Verbs of working for / belonging to an organisation ("work for mitie", "played for leeds united").
 WORK_VERBS = frozenset(
     """work works worked working job jobs employed shift shifts contract temping volunteer volunteered
-    volunteering play plays played playing signed""".split()
+    volunteering play plays played playing signed drive drives drove driving deliver delivers
+    delivered delivering""".split()
 )
 WORK_PREPOSITIONS = frozenset("at for with".split())
 # Frequent objects of those prepositions that are not places or employers.
@@ -108,7 +140,8 @@ NOT_PLACES = frozenset(
     """home work school uni university college hospital bed prison jail church town care class
     time fact love night nights day days weekends weekend myself yourself himself herself
     themselves ourselves first last least most all once tears pieces bits touch trouble charge
-    hand hands shape debt pain place places bits court"""
+    hand hands shape debt pain place places bits court years months weeks hours minutes seconds
+    decades ages free nothing money cash peanuts food tips"""
     .split()
 )
 

@@ -37,18 +37,81 @@ POSTCODE_RE = re.compile(r"\b(?:[a-z]{1,2}\d[a-z\d]?\s?\d[abd-hjlnp-uw-z]{2})\b"
 ZIP_RE = re.compile(r"\b\d{5}(?:-\d{4})?\b")
 PLATE_RE = re.compile(r"\b[a-z]{2}\d{2}\s?[a-z]{3}\b", re.IGNORECASE)
 ALNUM_ID_RE = re.compile(r"\b(?=(?:[a-z]*\d){3})(?=(?:\d*[a-z]){2})[a-z\d]{6,}\b", re.IGNORECASE)
+# A dotted token without "@" ("merrier.gonzart.outlook.com"): ASR's way of writing a spoken address.
+DOTTED_RE = re.compile(r"(?<![\w@.])[\w+\-]+(?:\.[\w+\-]+)+(?![\w@]|\.\w)")
+EMAIL_CUE_RE = re.compile(r"\b(?:e-?mail(?:s|ed)?(?: address)?|mail|emails|inbox)(?:'s| me| us| him| her| them)?"
+                          r"(?: is| was| at| on| to|:)*\s*$", re.IGNORECASE)
 NUMERIC_DATE_RE = re.compile(r"\b(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)\b")
 FLAT_WORDS = {"flat", "apartment", "apt", "unit", "suite"}
+PRONOUN_OBJECTS = {"me", "us", "him", "her", "them", "you"}
+POSSESSIVES = {"my", "his", "her", "our", "their", "your"}
+CALL_VERBS = {"call", "ring", "reach", "text", "phone", "contact", "message", "whatsapp"}
+NUMBER_NOUNS = {"number", "mobile", "phone", "landline", "cell", "extension", "telephone"}
 
 
 def _cues(toks: Sequence[sp.Token], i: int, before: int = 8) -> set[str]:
     return {t.lower for t in toks[max(0, i - before):i]}
 
 
-def phones_and_ids(toks: Sequence[sp.Token]) -> list[Candidate]:
-    """Runs of 7+ spoken/written digits (5+ with a cue): phone numbers and identifiers."""
-    out = []
+def _gap_word_ok(toks: Sequence[sp.Token], first: int, last: int) -> bool:
+    """Whether tokens ``first..last`` between two number runs may be a misheard digit or a filler.
+
+    ASR breaks spoken numbers with one short word ("077-0, I'm 0-0, 1-2-3-4",
+    where "I'm" was "nine"; "… uh …"): punctuation plus at most one word of
+    up to four letters, which is not a cue that starts another number.
+    """
+    words = [t for t in toks[first:last + 1] if t.text not in sp.SEPARATORS and t.text not in (":", ";")]
+    if len(words) > 1 or any(not t.text[:1].isalpha() for t in words):
+        return False
+    return not words or (len(words[0].text.replace("'", "").replace("’", "")) <= 4
+                         and words[0].lower not in PHONE_CUES | ID_CUES | {"or", "and", "to", "than", "of"})
+
+
+def _merge(a: sp.NumberRun, b: sp.NumberRun) -> sp.NumberRun:
+    return sp.NumberRun(a.first, b.last, a.start, b.end, a.digits + b.digits, a.groups + b.groups,
+                        a.has_scale or b.has_scale, None)
+
+
+def phone_runs(toks: Sequence[sp.Token]) -> list[sp.NumberRun]:
+    """Number runs, with pieces of one phone number or identifier joined.
+
+    Two runs join across a short gap (see ``_gap_word_ok``) when a phone or
+    identifier cue precedes them, neither is a quantity ("two hundred"), the
+    left part is not yet a whole phone number (< 10 digits), and together
+    they have 7..15 digits, as phone numbers and identifiers do.
+    """
+    out: list[sp.NumberRun] = []
     for run in sp.number_runs(toks):
+        if out:
+            prev = out[-1]
+            cues = _cues(toks, prev.first)
+            nd = len(prev.digits) + len(run.digits)
+            if (cues & (PHONE_CUES | ID_CUES | {"number"}) and not prev.has_scale and not run.has_scale
+                    and len(prev.digits) < 10 and 7 <= nd <= 15 and _gap_word_ok(toks, prev.last + 1, run.first - 1)):
+                out[-1] = _merge(prev, run)
+                continue
+        out.append(run)
+    return out
+
+
+def _phone_cue_before(toks: Sequence[sp.Token], i: int) -> bool:
+    """"call me on", "reach us at", "my number is", "mobile number's" directly before token ``i``."""
+    words = [t.lower for t in toks[max(0, i - 4):i] if t.text not in (",", ":", "-")]
+    if len(words) >= 3 and words[-1] in ("on", "at") and words[-2] in PRONOUN_OBJECTS and words[-3] in CALL_VERBS:
+        return True
+    if words and words[-1] in ("is", "was") and len(words) >= 2:
+        noun, before = words[-2], words[-3] if len(words) >= 3 else ""
+    elif words and words[-1].endswith(("'s", "’s")):
+        noun, before = words[-1][:-2], words[-2] if len(words) >= 2 else ""
+    else:
+        return False
+    return noun in NUMBER_NOUNS and (before in POSSESSIVES or before in NUMBER_NOUNS)
+
+
+def phones_and_ids(toks: Sequence[sp.Token]) -> list[Candidate]:
+    """Runs of 7+ spoken/written digits (5+ with a cue, 3+ right after "call me on"): phones and identifiers."""
+    out = []
+    for run in phone_runs(toks):
         nd = len(run.digits)
         cues = _cues(toks, run.first)
         phone_cue = bool(cues & PHONE_CUES)
@@ -61,6 +124,9 @@ def phones_and_ids(toks: Sequence[sp.Token]) -> list[Candidate]:
             score = 0.8 if (phone_cue or id_cue or "number" in cues) else 0.55
         elif nd >= 5 and run.groups >= 2 and (id_cue or phone_cue or "number" in cues):
             typ, score = ("ID" if id_cue or not phone_cue else "PHONE"), 0.7
+        elif nd >= 3 and not run.has_scale and _phone_cue_before(toks, run.first) \
+                and not (run.last + 1 < len(toks) and toks[run.last + 1].lower in UNIT_NOUNS):
+            typ, score = ("ID" if _cues(toks, run.first, 4) & ID_CUES else "PHONE"), 0.6  # "call me on 4471"
         else:
             continue
         first, last = run.first, run.last
@@ -209,6 +275,26 @@ def written_ids(text: str) -> list[Candidate]:
     """Letter-digit identifiers: number plates ("ya17 xkm"), "ab123456c"."""
     out = [Candidate(m.start(), m.end(), "ID", 0.6, "ids") for m in PLATE_RE.finditer(text)]
     out += [Candidate(m.start(), m.end(), "ID", 0.5, "ids") for m in ALNUM_ID_RE.finditer(text)]
+    return out
+
+
+def written_emails(text: str) -> list[Candidate]:
+    """E-mail addresses ASR wrote without "@": "email me at merrier.gonzart.outlook.com".
+
+    A dotted token is an address when an e-mail cue ends right before it
+    ("email me at", "my e-mail is") or when a mail provider's name
+    (outlook, gmail, …) follows at least one other label in it.  The whole
+    token is the span: a name in its local part must not stay behind.
+    """
+    out = []
+    for m in DOTTED_RE.finditer(text):
+        labels = m.group().lower().split(".")
+        if not re.search(r"[^\W\d_]{2,}$", labels[-1]) or sum(c.isalpha() for c in m.group()) < 5 or labels[0] == "www":
+            continue  # "3.5", "e.g", web addresses
+        cued = bool(EMAIL_CUE_RE.search(text[max(0, m.start() - 40):m.start()]))
+        provider = any(label in sp.MAIL_PROVIDERS and label != "mail" for label in labels[1:])
+        if cued or provider:
+            out.append(Candidate(m.start(), m.end(), "EMAIL", 0.9, "written_email"))
     return out
 
 

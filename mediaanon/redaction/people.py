@@ -80,6 +80,9 @@ def ner_entities(ctx: TextContext, keep_countries: bool) -> list[Candidate]:
         if typ != "ORGANIZATION" and keep_countries and (
                 " ".join(words) in lx.COUNTRIES or all(w in lx.COUNTRIES or w in lx.STOP_WORDS for w in words)):
             continue
+        if not any(t.cased for t in toks) and all(w in lx.GENERIC_ORG_MODIFIERS or w in lx.ORG_HEADS or w in lx.ORG_SUFFIXES
+                                                  or w in lx.STOP_WORDS for w in words):
+            continue  # "the food bank", "the job centre" in lower case: a kind of place, not a name
         if typ == "PERSON" and words[-1] in lx.ORG_SUFFIXES:
             typ = "ORGANIZATION"
         elif typ != "PERSON" and lx.is_given_name(words[0]) and not ambiguous_name(ctx, toks[0]) \
@@ -191,6 +194,11 @@ def _org_name_token(ctx: TextContext, t: Tok) -> bool:
         or (t.tag in PROPER_TAGS and t.lower not in lx.ORG_NOUNS)
 
 
+def _generic(t: Tok) -> bool:
+    """A lower-case word that names a kind of organisation, not one ("local", "catholic", "atm")."""
+    return not t.cased and (t.lower in lx.GENERIC_ORG_MODIFIERS or t.lower in lx.ABBREVIATIONS)
+
+
 def organisations(ctx: TextContext) -> list[Candidate]:
     """"lincoln primary school", "university of sheffield", "I work for mitie"."""
     out = []
@@ -203,9 +211,10 @@ def organisations(ctx: TextContext) -> list[Candidate]:
                     _org_name_token(ctx, toks[first - 1]) or toks[first - 1].lower in lx.ORG_SUFFIXES
                     or toks[first - 1].text in ("'s", "’s", "'", "&")):
                 first -= 1
-            while first < k and not _org_name_token(ctx, toks[first]):
-                first += 1
-            if first < k and any(_org_name_token(ctx, x) and x.lower not in lx.ORG_SUFFIXES for x in toks[first:k]):
+            while first < k and (not _org_name_token(ctx, toks[first]) or _generic(toks[first])):
+                first += 1  # "the river bank", "the catholic primary school" are kinds, not names
+            if first < k and any(_org_name_token(ctx, x) and not _generic(x) and x.lower not in lx.ORG_SUFFIXES
+                                 for x in toks[first:k]):
                 last = k
                 while last + 1 < n and toks[last + 1].lower in lx.ORG_SUFFIXES:
                     last += 1
@@ -223,6 +232,68 @@ def organisations(ctx: TextContext) -> list[Candidate]:
                                                                                   and toks[last + 1].pos in ("PROPN", "NOUN"))):
                     last += 1
                 out.append(Candidate(obj.start, toks[last].end, "ORGANIZATION", 0.72, "organisations"))
+    return out
+
+
+# Words after which a name built from common words may follow ("at the …", "works for …").
+ORG_CUES = lx.PLACE_PREPOSITIONS | lx.WORK_PREPOSITIONS | lx.WORK_VERBS | {
+    "the", "by", "join", "joined", "joining", "attend", "attended", "attends", "attending"}
+
+
+def _head_end(ctx: TextContext, k: int) -> int | None:
+    """Last token of an organisation head noun at token ``k`` ("church"; "co - op" as spaCy splits it)."""
+    toks = ctx.tokens
+    t = toks[k]
+    if t.lower == "co" and k + 2 < len(toks) and toks[k + 1].text == "-" and toks[k + 2].lower == "op" \
+            and toks[k + 1].start == t.end and toks[k + 2].start == toks[k + 1].end:
+        return k + 2
+    if t.alpha and t.lower in lx.ORG_HEADS and t.pos in ("NOUN", "PROPN", "X"):
+        return k
+    return None
+
+
+def _common_modifier(t: Tok) -> bool:
+    """A word that may be part of a name made of common words ("salvation", "red lion", "holy trinity")."""
+    return (t.alpha and t.lower not in lx.STOP_WORDS and t.lower not in lx.GENERIC_ORG_MODIFIERS
+            and t.lower not in lx.ABBREVIATIONS and t.lower not in lx.RELATIONS and t.lower not in MONTH_OR_DAY
+            and t.lower not in lx.ORG_HEADS and t.pos in ("NOUN", "PROPN", "ADJ", "X")
+            and t.tag not in ("JJS", "JJR", "VBG", "CD") and not t.lower.endswith("ing"))
+
+
+def common_word_orgs(ctx: TextContext) -> list[Candidate]:
+    """Organisations named with everyday words: "at the salvation army", "holy trinity church".
+
+    A head noun (church, school, pub, bank, army, co-op …) with up to three
+    words before it that are neither stop words nor generic ("local", "food",
+    "job", "catholic": see ``GENERIC_ORG_MODIFIERS``), at least one of them a
+    noun, all after a cue ("at", "for", "the", "works for") — so "the food
+    bank", "a big company" and "my old school" stay.  "the co-op" needs no
+    modifier.
+    """
+    out = []
+    toks = ctx.tokens
+    n = len(toks)
+    for k in range(n):
+        end = _head_end(ctx, k)
+        if end is None or (end + 1 < n and (toks[end + 1].lower in lx.STREET_SUFFIXES
+                                            or toks[end + 1].lower in lx.STREET_SUFFIXES_CASED)):
+            continue  # "church street" is a street
+        first, words = k, 0
+        while first - 1 >= 0 and words < 3:
+            prev = toks[first - 1]
+            if prev.text in ("'s", "’s") and first - 2 >= 0 and _common_modifier(toks[first - 2]):
+                first -= 1  # "st mary's church"
+                continue
+            if not _common_modifier(prev):
+                break
+            first, words = first - 1, words + 1
+        cue = toks[first - 1].lower if first > 0 else ""
+        if words == 0:
+            if cue == "the" and ctx.text[toks[k].start:toks[end].end].lower() in lx.STANDALONE_ORG_HEADS:
+                out.append(Candidate(toks[k].start, toks[end].end, "ORGANIZATION", 0.6, "org_heads"))
+            continue
+        if cue in ORG_CUES and any(t.pos in ("NOUN", "PROPN", "X") for t in toks[first:k] if t.alpha):
+            out.append(Candidate(toks[first].start, toks[end].end, "ORGANIZATION", 0.6, "org_heads"))
     return out
 
 

@@ -54,6 +54,7 @@ class AsrRecognizer(EntityRecognizer):
         found += people.given_names(ctx)
         found += people.name_cues(ctx)
         found += people.organisations(ctx)
+        found += people.common_word_orgs(ctx)
         found += people.unknown_words(ctx)
         found += people.initials(ctx, found)
         found += numbers.addresses(ctx)
@@ -63,6 +64,7 @@ class AsrRecognizer(EntityRecognizer):
         found += numbers.numeric_dates(text)
         found += numbers.written_ids(text)
         found += numbers.web(toks, self.is_suffix)
+        found += numbers.written_emails(text)
         return found
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:

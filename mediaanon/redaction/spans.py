@@ -32,6 +32,18 @@ LOOSE_GAP = re.compile(r"[\s,.\-/]*")
 LOOSE_TYPES = {"PHONE", "ID", "ADDRESS", "DATE", "EMAIL", "URL"}
 EDGE_JUNK = " \t\n,;:!?\"()[]{}“”‘’"
 
+# Closed-class words that are never the first or last word of a name, number or
+# address ("My name [PERSON 1]" must keep its "is"; "at the [ORGANIZATION 1]"
+# keeps its "the").  Words that are also given names ("will", "may") are not here.
+FUNCTION_WORDS = frozenset(
+    """the a an is are was were am be been being has have had do does did i me my mine you your
+    yours he him his she her hers it its we us our ours they them their theirs this that these
+    those who whom whose which what at in on of to for from with by into onto about as than and
+    or but nor so if because then there here not no um uh er erm""".split()
+)
+EDGE_WORD_START = re.compile(r"([^\W\d_]+(?:['’][^\W\d_]+)?)[\s,;:]+")
+EDGE_WORD_END = re.compile(r"[\s,;:]+([^\W\d_]+(?:['’][^\W\d_]+)?)$")
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -48,14 +60,35 @@ class Candidate:
         return self.end - self.start
 
 
-def tidy(text: str, c: Candidate) -> Candidate | None:
-    """Strip spaces/punctuation from a candidate's edges (keep a final "." of "Dr.")."""
-    s, e = c.start, c.end
+def _strip_junk(text: str, s: int, e: int, typ: str) -> tuple[int, int]:
     while s < e and text[s] in EDGE_JUNK:
         s += 1
-    while e > s and (text[e - 1] in EDGE_JUNK or (text[e - 1] in ".'" and c.type not in ("URL", "EMAIL")
+    while e > s and (text[e - 1] in EDGE_JUNK or (text[e - 1] in ".'" and typ not in ("URL", "EMAIL")
                                                    and not text[s:e].lower().endswith(("dr.", "mr.", "mrs.", "ms.", "st.")))):
         e -= 1
+    return s, e
+
+
+def _strip_function_words(text: str, s: int, e: int, typ: str) -> tuple[int, int]:
+    """Drop whole function words ("is", "the", "on") from both edges while a word is left."""
+    while True:
+        m = EDGE_WORD_START.match(text, s, e)
+        if m and m.group(1).lower() in FUNCTION_WORDS and m.end() < e:
+            s, e = _strip_junk(text, m.end(), e, typ)
+            continue
+        m = EDGE_WORD_END.search(text[s:e])
+        if m and m.group(1).lower() in FUNCTION_WORDS and m.start() > 0:
+            s, e = _strip_junk(text, s, s + m.start(), typ)
+            continue
+        return s, e
+
+
+def tidy(text: str, c: Candidate) -> Candidate | None:
+    """Strip spaces/punctuation and function words from a candidate's edges (keep a final "." of "Dr.")."""
+    s, e = _strip_junk(text, c.start, c.end, c.type)
+    s, e = _strip_function_words(text, s, e, c.type)
+    if text[s:e].lower() in FUNCTION_WORDS:
+        return None  # a lone "is"/"the" is never personal data
     if c.type == "PERSON" and text[s:e].lower().endswith(("'s", "’s")) and e - s > 3:
         e -= 2  # "Kevin's car" -> "[PERSON 1]'s car"
     if e <= s:
