@@ -31,7 +31,7 @@ from mediaanon.stage import MEDIA_FACTS, RunContext, Stage
 log = logging.getLogger(__name__)
 
 TOP_KEYS = {"description", "stages", "output"}
-DEFAULT_PRESET = "transcript"  # becomes "interview" once faces and audio stages exist
+DEFAULT_PRESET = "interview"  # faces + transcript + redaction + bleeping; audio inputs skip the faces
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 STAGES: dict[str, tuple[str, str]] = {
     "transcribe": ("mediaanon.stages.transcribe", "Transcribe"),
     "redact_transcript": ("mediaanon.stages.redact_transcript", "RedactTranscript"),
+    "blur_faces": ("mediaanon.stages.blur_faces", "BlurFaces"),
+    "bleep_pii": ("mediaanon.stages.bleep_pii", "BleepPii"),
+    "anonymize_voice": ("mediaanon.stages.anonymize_voice", "AnonymizeVoice"),
 }
 
 

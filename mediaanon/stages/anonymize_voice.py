@@ -1,0 +1,223 @@
+"""``anonymize_voice``: make the speakers harder to recognise by their voice.
+
+Signal processing only (see :mod:`mediaanon.audio.voice`): a WORLD
+resynthesis that moves the pitch level to a target, stretches the formants
+and replaces the voice's long-term spectral colour, followed by a McAdams
+pole warp.  It changes *how* the voice sounds, not what is said — spoken
+names still need ``bleep_pii`` — and it is run after ``transcribe`` (the
+``transcribe`` stage refuses to run after it), because ASR degrades on
+transformed speech.
+
+Random draws.  By default α, the pitch target and the formant ratio are
+drawn per recording from ranges, which is what makes the transform hard to
+undo: a fixed, published setting can be inverted or simply applied to the
+attacker's enrollment speech.  The draw is deterministic from
+HMAC-SHA256(study key, seed + recording id), so a study can reproduce its
+outputs.  The drawn values are *not* written to the processing log (only
+that a draw happened, and from which range): whoever knows them can apply
+the inverse warp.  With a seed but no study key the values can be recomputed
+by anyone holding the log (it records the seed) and the bundle id; the
+summary says so.  With neither, the draw is fresh randomness.
+
+Every audio track is transformed with the same values; duration, sample
+rate and channel layout are kept.  The summary includes speaker similarity
+(Resemblyzer cosine) before and after, per track.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import secrets
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from mediaanon.audio import voice, wavio
+from mediaanon.audio.similarity import RATE, SpeakerEncoder, cosine
+from mediaanon.errors import StageError
+from mediaanon.hooks import Progress
+from mediaanon.stage import ModelUse, RunContext, Stage
+
+if TYPE_CHECKING:
+    from mediaanon.hooks import Hook
+    from mediaanon.recording import Recording
+
+log = logging.getLogger(__name__)
+
+DRAW_VERSION = b"mediaanon.anonymize_voice/1"  # part of the HMAC message: changing it changes every draw
+
+
+@dataclass(frozen=True)
+class VoiceOptions:
+    method: Literal["mcadams+world", "mcadams", "world"] = "mcadams+world"  # which transforms run (WORLD first); both protect most
+    alpha: float | None = None  # McAdams coefficient, fixed for every recording; None draws it from alpha_range
+    alpha_range: tuple[float, float] = (0.5, 0.9)  # McAdams α drawn per recording (VoicePrivacy 2022/2024); lower is stronger and less intelligible
+    pitch: Literal["target", "shift"] = "target"  # target: the median pitch moves to a drawn level (hides the speaker's own); shift: by semitones
+    pitch_target_hz: float | None = None  # fixed target median F0 in Hz; None draws it (log-uniform) from pitch_target_range
+    pitch_target_range: tuple[float, float] = (100.0, 240.0)  # Hz: spans typical male to female levels
+    pitch_semitones: float | None = None  # pitch: shift - fixed shift; None draws it from pitch_range
+    pitch_range: tuple[float, float] = (-5.0, 5.0)  # semitones drawn in shift mode
+    formant_ratio: float | None = None  # fixed formant stretch (> 1 moves formants up); None draws it from formant_range
+    formant_range: tuple[float, float] = (0.88, 1.14)  # drawn per recording; wider ranges protect more and sound stranger
+    flatten_envelope: bool = True  # replace the voice's long-term spectral colour by a generic speech spectrum (WORLD)
+    seed: int | None = None  # with the study key and the recording id, makes the draws reproducible
+    similarity: bool = True  # log Resemblyzer speaker similarity before/after (per track)
+
+    def validate(self) -> None:
+        for name in ("alpha_range", "pitch_target_range", "pitch_range", "formant_range"):
+            lo, hi = getattr(self, name)
+            if lo > hi:
+                raise ValueError(f"{name}: low end above high end")
+        if not (0.3 <= self.alpha_range[0] and self.alpha_range[1] <= 1.5) or (self.alpha is not None and not 0.3 <= self.alpha <= 1.5):
+            raise ValueError("alpha must be within 0.3..1.5")
+        if not (50.0 <= self.pitch_target_range[0] and self.pitch_target_range[1] <= 400.0) or (
+                self.pitch_target_hz is not None and not 50.0 <= self.pitch_target_hz <= 400.0):
+            raise ValueError("pitch targets must be within 50..400 Hz")
+        if max(abs(v) for v in self.pitch_range) > 12 or (self.pitch_semitones is not None and abs(self.pitch_semitones) > 12):
+            raise ValueError("pitch shifts must be within -12..12 semitones")
+        if not (0.7 <= self.formant_range[0] and self.formant_range[1] <= 1.4) or (
+                self.formant_ratio is not None and not 0.7 <= self.formant_ratio <= 1.4):
+            raise ValueError("formant ratios must be within 0.7..1.4")
+
+
+@dataclass(frozen=True)
+class Draw:
+    """The concrete transform for one recording, and what may be logged about it."""
+
+    settings: voice.VoiceSettings
+    log: dict[str, Any]  # ranges and fixed values only; drawn values are left out
+
+
+def draw_rng(seed: int | None, study_key: bytes | None, recording_id: str) -> tuple[np.random.Generator, str]:
+    """The per-recording generator and how it was seeded (keyed | seed | unseeded)."""
+    if seed is None and study_key is None:
+        return np.random.default_rng(secrets.randbits(128)), "unseeded"
+    msg = DRAW_VERSION + b"|" + str(seed).encode() + b"|" + recording_id.encode("utf-8")
+    digest = hmac.new(study_key or b"", msg, hashlib.sha256).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "big")), "keyed" if study_key else "seed"
+
+
+def draw(o: VoiceOptions, study_key: bytes | None, recording_id: str) -> Draw:
+    """Fix every value for one recording; the same inputs always give the same draw."""
+    rng, how = draw_rng(o.seed, study_key, recording_id)
+    info: dict[str, Any] = {"method": o.method, "seeding": how}
+    drawn: list[str] = []
+
+    def pick(name: str, fixed: float | None, rng_range: tuple[float, float], log_scale: bool = False) -> float:
+        u = rng.uniform(0.0, 1.0)  # always consumed, so one option does not shift another's draw
+        if fixed is not None:
+            info[name] = fixed
+            return fixed
+        lo, hi = rng_range
+        info[name] = {"drawn_from": [lo, hi]}
+        drawn.append(name)
+        if log_scale:
+            return float(math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))))
+        return float(lo + u * (hi - lo))
+
+    alpha = pick("alpha", o.alpha, o.alpha_range)
+    target = pick("pitch_target_hz", o.pitch_target_hz, o.pitch_target_range, log_scale=True)
+    shift = pick("pitch_semitones", o.pitch_semitones, o.pitch_range)
+    ratio = pick("formant_ratio", o.formant_ratio, o.formant_range)
+    use_mcadams = "mcadams" in o.method
+    use_world = "world" in o.method
+    for name in [n for n in ("alpha",) if not use_mcadams] + (
+            [] if use_world else ["pitch_target_hz", "pitch_semitones", "formant_ratio"]):
+        info.pop(name, None)
+    info.pop("pitch_semitones" if o.pitch == "target" else "pitch_target_hz", None)
+    world = voice.WorldParams(
+        pitch_semitones=shift if o.pitch == "shift" else 0.0,
+        pitch_target_hz=target if o.pitch == "target" else None,
+        formant_ratio=ratio,
+        flatten_envelope=o.flatten_envelope,
+    ) if use_world else voice.WorldParams()
+    if use_world:
+        info["pitch"] = o.pitch
+        info["flatten_envelope"] = o.flatten_envelope
+    if how == "seed" and any(n in info and isinstance(info[n], dict) for n in drawn):
+        info["recomputable_from_log"] = True  # seed (in the options) + bundle id suffice; use a study key
+    return Draw(voice.VoiceSettings(world=world, alpha=alpha if use_mcadams else None), info)
+
+
+class AnonymizeVoice(Stage):
+    name = "anonymize_voice"
+    Options = VoiceOptions
+    requires = frozenset({"audio"})
+    assigns = frozenset({"audio_edited", "voice_transformed"})
+    media_kinds = frozenset({"audio", "video"})
+    description = "Transform every voice (WORLD pitch/formant/colour + McAdams), values drawn per recording"
+
+    def __init__(self, options: Any, context: RunContext):
+        super().__init__(options, context)
+        self.encoder: SpeakerEncoder | None = None
+        if self.options.similarity:
+            self.encoder = SpeakerEncoder(context.models_dir, "cuda" if context.device == "cuda" else "cpu")
+            m = self.encoder.model
+            self.models_used.append(ModelUse(m.spec.name, m.sha256, str(m.path), self.encoder.device))
+
+    def __call__(self, recording: "Recording", hook: "Hook") -> dict[str, Any]:
+        tracks = recording.original_audio_tracks()
+        if not tracks:
+            raise StageError(f"{recording.id}: anonymize_voice found no audio track")
+        d = draw(self.options, self.context.study_key, recording.id)
+        out_paths, similarity = [], []
+        started = time.perf_counter()
+        seconds = 0.0
+        for i, path in enumerate(tracks):
+            hook(Progress(recording.id, self.name, i, len(tracks), "tracks"))
+            track = wavio.read(path)
+            edited = voice.transform(track.samples, track.sample_rate, d.settings)
+            if edited.shape != track.samples.shape:  # the transforms promise this; check rather than trust
+                raise StageError(f"{recording.id}: voice transform changed the audio layout of track {i}")
+            out = wavio.write(recording.scratch / f"audio_voice_{i}.wav", wavio.Track(edited, track.sample_rate))
+            out_paths.append(out)
+            seconds += track.duration
+            if self.encoder is not None:
+                similarity.append(self._similarity(track, edited))
+        recording.audio_tracks = out_paths
+        recording.facts |= {"audio_edited", "voice_transformed"}
+        hook(Progress(recording.id, self.name, len(tracks), len(tracks), "tracks"))
+        summary: dict[str, Any] = {
+            **d.log,
+            "tracks": len(out_paths),
+            "audio_seconds": round(seconds, 3),
+            "realtime_factor": round((time.perf_counter() - started) / seconds, 3) if seconds else None,
+        }
+        if self.encoder is not None:
+            summary["speaker_similarity"] = similarity
+        log.info("%s: voice transformed (%s) in %d track(s)", recording.id, d.settings.describe(), len(out_paths))
+        return summary
+
+    def _similarity(self, track: wavio.Track, edited: np.ndarray) -> dict[str, Any]:
+        """Resemblyzer cosines for one track (``None`` where there is too little speech).
+
+        ``same_speech``: original vs transformed over the same excerpts.
+        ``before``: the first half of the original vs its second half — how
+        much the voice resembles itself on other words; ``after``: the first
+        half of the original vs the transformed second half — what an
+        attacker who enrolled on original speech would see.
+        """
+        assert self.encoder is not None
+        a = wavio.resample(track.mono(), track.sample_rate, RATE)
+        b = wavio.resample(edited.mean(axis=1) if edited.ndim == 2 else edited, track.sample_rate, RATE)
+        out: dict[str, Any] = {"same_speech": _round(self.encoder.similarity(a, b))}
+        half = len(a) // 2
+        if half >= 2 * RATE:
+            first = self.encoder.embed(a[:half])
+            second = self.encoder.embed(a[half:])
+            second_t = self.encoder.embed(b[half:])
+            if first is not None and second is not None and second_t is not None:
+                out["before"] = _round(cosine(first, second))
+                out["after"] = _round(cosine(first, second_t))
+        return out
+
+    def close(self) -> None:
+        self.encoder = None
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(float(v), 3)
