@@ -8,15 +8,23 @@ too).  Queues between them are bounded, and the tracker's lookahead holds
 ``max(max_gap, lead)`` frames, so memory stays flat whatever the length of
 the recording.  Batches of frames go to the detector when more than one is
 ready and the batch size allows it (it pays on a GPU, not on a CPU).
+
+``detect_every`` n > 1 runs the detector on every n-th frame only (inference
+is most of the CPU time) and lets the tracker interpolate the frames between
+two detector runs.  The reader decides which frames are detected, because it
+sees the scene cuts first and one frame ahead: the first and last frames of
+the video and of every scene are always detected, so a face is interpolated
+between detections on both sides, never held stale past a cut or the end.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import queue
 import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -44,6 +52,7 @@ class BlurSettings:
     lead: int = 5  # frames masked before a face's first detection
     growth: float = 0.04  # per-frame growth of held/lead boxes
     scene_threshold: float = 27.0  # scene-cut sensitivity; 0 disables
+    detect_every: int = 1  # run the detector on every n-th frame (and on both ends of each scene); the stage defaults to 2
     batch_size: int = 1  # frames per detector call
     crf: int = 18  # x264 quality
     preset: str = "veryfast"  # x264 speed/size
@@ -59,9 +68,11 @@ class FaceReport:
     frames_masked: int = 0
     detections: int = 0
     tracks: int = 0
-    gap_frames: int = 0  # frames where a tracked face had no detection and got a held/interpolated mask
+    gap_frames: int = 0  # frames whose held/interpolated mask spans a detector run that missed the face
     lead_frames: int = 0  # frames masked before a face's first detection
     scene_cuts: int = 0
+    detect_every: int = 1
+    detector_runs: int = 0  # frames the detector ran on
     gap_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
     detector_size: tuple[int, int] = (0, 0)
     provider: str = ""
@@ -79,6 +90,7 @@ class FaceReport:
             "tracks": self.tracks, "tracked_gaps_filled": self.gap_frames, "lead_frames_masked": self.lead_frames,
             "gap_ranges": [[round(a, 3), round(b, 3)] for a, b in self.gap_ranges[:max_ranges]],
             "gap_ranges_total": len(self.gap_ranges), "scene_cuts": self.scene_cuts,
+            "detect_every": self.detect_every, "detector_runs": self.detector_runs,
             "detector_size": f"{self.detector_size[0]}x{self.detector_size[1]}", "provider": self.provider,
             "seconds": round(self.seconds, 3), "fps": round(self.fps, 2),
             "inference_ms_per_frame": round(1000 * self.inference_seconds / max(1, self.frames), 2),
@@ -103,8 +115,10 @@ class FaceBlurrer:
         reader = VideoReader(src, rotation_hint=rotation_hint)
         info = reader.info
         det_size = input_size(info.width, info.height, s.detector_size, "video")
-        report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider)
-        tracker = FaceTracker(s.max_gap, s.lead, s.growth)
+        every = max(1, s.detect_every)
+        report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every)
+        # a face must stay linked, and a face entering the picture masked, across the frames not detected
+        tracker = FaceTracker(max(s.max_gap, every - 1), max(s.lead, every - 1), s.growth)
         cuts = SceneCuts(s.scene_threshold)
         stop = threading.Event()
         lanes = max(1, self.detector.runtime.lanes)
@@ -116,11 +130,24 @@ class FaceBlurrer:
         tb = float(info.time_base)
 
         def read() -> None:
+            """Decode, find scene cuts, and pick the frames to detect: (frame, rgb, scene, detect)."""
             try:
+                held = None  # the previous frame: whether it ends its scene is known only now
+                since = 0  # frames since the last detector run
+                prev_scene = -1
                 for f in reader:
                     if stop.is_set():
                         return
-                    _put(q_in, (f, f.picture.to_rgb(det_size)), stop)
+                    small = f.picture.to_rgb(det_size)
+                    scene = cuts.update(small)
+                    cut = prev_scene >= 0 and scene != prev_scene
+                    if held is not None:
+                        _put(q_in, (*held[:3], held[3] or cut), stop)  # a scene's last frame is detected
+                    detect = prev_scene < 0 or cut or since + 1 >= every
+                    since = 0 if detect else since + 1
+                    held, prev_scene = (f, small, scene, detect), scene
+                if held is not None:
+                    _put(q_in, (*held[:3], True), stop)  # the video's last frame too
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 errors.append(exc)
             finally:
@@ -155,9 +182,18 @@ class FaceBlurrer:
         pending: deque = deque()
         gap_open: list[float] | None = None
         last_gap_index = -2
+        runs: list[int] = []  # frames the detector ran on, ascending (recent ones only)
+
+        def missed(m: Any) -> bool:
+            """Whether a held/interpolated mask spans a detector run that did not find its face."""
+            hi = frame_index + 1 if m.source == HELD else m.next
+            return bisect.bisect_left(runs, hi) > bisect.bisect_right(runs, m.prev)
+
+        frame_index = 0
 
         def emit(frame: DecodedFrame, scene: int, n_dets: int) -> None:
-            nonlocal gap_open, last_gap_index
+            nonlocal gap_open, last_gap_index, frame_index
+            frame_index = frame.index
             masks = tracker.masks(frame.index, scene)
             tracker.forget_before(frame.index + 1)
             report.frames += 1
@@ -165,7 +201,7 @@ class FaceBlurrer:
             report.frames_with_detections += n_dets > 0
             report.frames_masked += bool(masks)
             report.lead_frames += any(m.source == LEAD for m in masks)
-            if any(m.source in (HELD, INTERPOLATED) for m in masks):
+            if any(m.source in (HELD, INTERPOLATED) and missed(m) for m in masks):
                 report.gap_frames += 1
                 t = frame.pts * tb
                 if gap_open is not None and last_gap_index == frame.index - 1:
@@ -184,8 +220,11 @@ class FaceBlurrer:
         inflight: deque = deque()  # (batch, future or results), oldest first
 
         def infer(batch: list) -> tuple[list, float]:
+            todo = [b[1] for b in batch if b[3]]
+            if not todo:
+                return [], 0.0
             ti = time.perf_counter()
-            out = self.detector.run(np.stack([b[1] for b in batch]), s.threshold)
+            out = self.detector.run(np.stack(todo), s.threshold)
             return out, time.perf_counter() - ti
 
         try:
@@ -198,18 +237,26 @@ class FaceBlurrer:
                         raise errors[0]
                     if not batch:
                         break
-                    inflight.append((batch, pool.submit(infer, batch) if pool else infer(batch)))
+                    use_pool = pool is not None and any(b[3] for b in batch)
+                    inflight.append((batch, pool.submit(infer, batch) if use_pool else infer(batch)))
                 if not inflight:
                     break
                 batch, job = inflight.popleft()
-                results, secs = job.result() if pool else job
+                results, secs = job.result() if isinstance(job, Future) else job
                 report.inference_seconds += secs
-                for (frame, small), dets in zip(batch, results):
-                    scene = cuts.update(small)
-                    dets = to_frame(dets, det_size, (info.width, info.height))
-                    tracker.update(frame.index, scene, dets)
-                    pending.append((frame, scene, len(dets)))
+                found = iter(results)
+                for frame, _small, scene, detect in batch:
+                    n_dets = 0
+                    if detect:
+                        dets = to_frame(next(found), det_size, (info.width, info.height))
+                        tracker.update(frame.index, scene, dets)
+                        runs.append(frame.index)
+                        report.detector_runs += 1
+                        n_dets = len(dets)
+                    pending.append((frame, scene, n_dets))
                     pts_list.append(frame.pts)
+                if len(runs) > 4096:  # masks look back at most max_gap + 1 frames
+                    del runs[:bisect.bisect_left(runs, runs[-1] - 4 * (tracker.delay + 1))]
                 newest = batch[-1][0].index
                 while pending and pending[0][0].index + tracker.delay <= newest:
                     emit(*pending.popleft())
@@ -239,6 +286,7 @@ class FaceBlurrer:
         report.tracks = tracker.started
         report.scene_cuts = cuts.cuts
         report.seconds = time.perf_counter() - t0
+        log.info("detector ran on %d of %d frames (detect_every %d)", report.detector_runs, report.frames, every)
         for a, b in report.gap_ranges[:20]:
             log.info("tracked face without detection %.3f-%.3f s: mask held/interpolated", a, b)
         if len(report.gap_ranges) > 20:

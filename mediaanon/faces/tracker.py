@@ -16,7 +16,11 @@ decides each frame's masks only once the frames after it have been seen
   frames of another scene never get its boxes.
 
 A false detection thus costs a short masked blob; a missed detection no
-longer costs an unmasked face.  Every frame masked without a detection of
+longer costs an unmasked face.  The same interpolation fills the frames the
+detector skips on purpose (the blurrer's ``detect_every``): a frame is then
+simply not passed to ``update``, and each mask says between which of its
+track's detections it lies (``prev``/``next``) so the caller can tell a
+skipped frame from a miss.  Every frame masked without a detection of
 its own is reported (the stage summary lists them as time ranges).
 """
 from __future__ import annotations
@@ -47,6 +51,8 @@ class Mask:
     box: tuple[float, float, float, float]  # frame pixels, before mask_scale
     source: str  # detected | interpolated | held | lead
     track: int
+    prev: int = -1  # the track's detection before this frame (interpolated/held), else -1
+    next: int = -1  # the track's detection after this frame (interpolated/lead), else -1
 
 
 class FaceTracker:
@@ -101,16 +107,16 @@ class FaceTracker:
             elif pos == 0:
                 ahead = t.frames[0] - index
                 if ahead <= self.lead:
-                    out.append(Mask(self._grown(t.boxes[0], ahead), LEAD, t.id))
+                    out.append(Mask(self._grown(t.boxes[0], ahead), LEAD, t.id, next=t.frames[0]))
             elif pos == len(t.frames):
                 behind = index - t.last
                 if behind <= self.max_gap:
-                    out.append(Mask(self._grown(t.boxes[-1], behind), HELD, t.id))
+                    out.append(Mask(self._grown(t.boxes[-1], behind), HELD, t.id, prev=t.last))
             else:
                 a, b = t.frames[pos - 1], t.frames[pos]
                 w = (index - a) / (b - a)
                 box = (1 - w) * t.boxes[pos - 1][:4] + w * t.boxes[pos][:4]
-                out.append(Mask(_box(box), INTERPOLATED, t.id))
+                out.append(Mask(_box(box), INTERPOLATED, t.id, prev=a, next=b))
         return out
 
     def forget_before(self, index: int) -> None:

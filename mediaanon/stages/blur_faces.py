@@ -47,6 +47,7 @@ class BlurFacesOptions:
     max_gap: int = 12  # frames a tracked face stays masked without a detection (interpolated, or held after the last one)
     lead: int = 5  # frames masked before a face's first detection (faces entering the picture are found late)
     scene_cut_threshold: float = 27.0  # picture change that marks a scene cut, which masks never cross; 0 disables
+    detect_every: int = 2  # run the detector on every n-th frame (1..6) and interpolate tracked faces between; 1 = every frame. The first/last frame of the video and of each scene are always detected
     batch_size: int = 0  # frames per detector call; 0 = auto (1 on CPU, 8 on CUDA, where batching pays)
     crf: int = 18  # x264 quality of the masked video: lower is better and larger; 18 is visually lossless
     preset: str = "veryfast"  # x264 speed/size trade-off (ultrafast ... veryslow)
@@ -75,6 +76,8 @@ class BlurFacesOptions:
             raise ValueError("jpeg_quality 1..100, verify_every >= 1, verify_tiles 1..4")
         if not 0 < self.verify_threshold < 1:
             raise ValueError("verify_threshold must be between 0 and 1")
+        if not 1 <= self.detect_every <= 6:
+            raise ValueError("detect_every must be within 1..6 (1 runs the detector on every frame)")
         parse_size(self.detector_size)
 
 
@@ -101,6 +104,7 @@ class BlurFaces(Stage):
         self.settings = BlurSettings(
             threshold=o.threshold, mask_scale=o.mask_scale, style=style, detector_size=o.detector_size,
             max_gap=o.max_gap, lead=o.lead, scene_threshold=o.scene_cut_threshold, batch_size=batch,
+            detect_every=o.detect_every,
             crf=o.crf, preset=o.preset)
         self.blurrer = FaceBlurrer(self.detector, self.settings)
         self.verifier = None
@@ -136,8 +140,9 @@ class BlurFaces(Stage):
         summary = self._summary(report.summary())
         summary.update({"rotated_ccw": info.rotation, "width": info.width, "height": info.height,
                         "input_frames_listed": listed})
-        log.info("%s: %d frames, %d with faces, %d detections, %d gap frames filled, %.1f fps on %s",
-                 recording.id, report.frames, report.frames_masked, report.detections, report.gap_frames,
+        log.info("%s: %d frames, detector on %d (detect_every %d), %d with faces, %d detections, "
+                 "%d gap frames filled, %.1f fps on %s", recording.id, report.frames, report.detector_runs,
+                 report.detect_every, report.frames_masked, report.detections, report.gap_frames,
                  report.fps, report.provider)
         if self.verifier is not None:
             ver = self.verifier.scan_video(dst, self.options.verify_every)
