@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 MEDIA = Path(os.environ.get("MEDIAANON_SHARED_MEDIA", REPO.parent / "shared" / "media"))
 AMI = MEDIA / "audio" / "lhotse" / "ami_ES2011a.Headset-0-40s-46s.wav"
 AMI_PII = ["Abigail", "Claflin", "Abbie"]
+SHOW = False
 AMI_TEXT = "I'm {Abigail} {Claflin} you can call me {Abbie}"
 
 # {braces} mark PII.  Phone numbers are written digit by digit so espeak says them that way.
@@ -121,6 +122,7 @@ class Outcome:
     bleeped_s: float
     duration_s: float
     stage_leaks: int
+    unflagged: int  # leaks of items the redaction never marked (so nothing was bleeped there)
 
 
 def words_of(script: str) -> list[tuple[str, bool]]:
@@ -201,23 +203,35 @@ def process(name: str, path: Path, script: str, stages, engine, workdir: Path) -
     naive = bleep.apply(source.samples, source.sample_rate, naive_intervals(rec))
     naive_path = wavio.write(scratch / "naive.wav", wavio.Track(naive, source.sample_rate))
 
-    def leaks_in(p: Path) -> tuple[int, str]:
-        hyp = engine.transcribe(rec.speech_of(p))
-        n = sum(1 for item in items if leakcheck.find_leaks(hyp, [item]))
-        return n, hyp.text
-
-    ours, ours_text = leaks_in(rec.audio_tracks[0])
-    naive_leaks, naive_text = leaks_in(naive_path)
     b = summaries[-1]
+    bleeps = [bleep.Interval(a, z, ()) for a, z in b["ranges"]]
+
+    def leaks_in(p: Path, show: bool = False) -> tuple[int, str, int]:
+        hyp = engine.transcribe(rec.speech_of(p))
+        found = [(item, leakcheck.find_leaks(hyp, [item], intervals=bleeps)) for item in items]
+        if show and SHOW:  # synthetic scripts only hold invented PII; opt-in diagnostics
+            for item, leaks in found:
+                for x in leaks:
+                    heard = " ".join(w.word for s in hyp.segments for w in s.words if w.end > x.t0 and w.start < x.t1)
+                    print(f"    leak in {name}: {item.text!r} heard as {heard!r} at {x.t0:.2f}-{x.t1:.2f} s "
+                          f"(score {x.score:.0f}); redaction spans: {[(s.t0, s.t1) for s in rec.pii]}")
+        unflagged = sum(1 for _, leaks in found if leaks and not any(x.in_bleep for x in leaks))
+        return sum(1 for _, leaks in found if leaks), hyp.text, unflagged
+
+    ours, ours_text, unflagged = leaks_in(rec.audio_tracks[0], show=True)
+    naive_leaks, naive_text, _ = leaks_in(naive_path)
     return Outcome(name, len(items), heard_before, ours, naive_leaks, recognised(script_words, original.text),
                    recognised(script_words, ours_text), recognised(script_words, naive_text), b["seconds"],
-                   bleeped.duration, b["leak_check"]["leaks"])
+                   bleeped.duration, b["leak_check"]["leaks"], unflagged)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 synthetic interviews + AMI")
+    ap.add_argument("--show-leaks", action="store_true", help="print the invented PII strings that leak (diagnostics)")
     args = ap.parse_args()
+    global SHOW
+    SHOW = args.show_leaks
     if shutil.which("espeak-ng") is None:
         print("bleep: espeak-ng not installed; synthetic interviews skipped")
         scripts = []
@@ -253,6 +267,8 @@ def main() -> int:
     tot = lambda f: sum(getattr(o, f) for o in outcomes)  # noqa: E731
     print(f"bleep.pii_items_recognisable_after {tot('leaks_ours')} of {tot('items')} (before bleeping {tot('heard_before')}; "
           f"naive word-time bleep {tot('leaks_naive')}; {len(outcomes)} recordings; target 0)")
+    print(f"bleep.flagged_items_recognisable_after {tot('leaks_ours') - tot('unflagged')} (items the redaction marked but the "
+          f"bleep did not cover; the other {tot('unflagged')} were never marked as PII by redact_transcript, so not bleeped)")
     kept = tot("other_ours") / max(1, tot("other_before"))
     naive_kept = tot("other_naive") / max(1, tot("other_before"))
     print(f"bleep.other_words_kept {kept:.3f} ({tot('other_ours')} of {tot('other_before')} recognised non-PII words; "
@@ -266,7 +282,7 @@ def main() -> int:
 def summary_line(o: Outcome, what: str) -> str:
     return (f"  {o.name} ({what}, {o.duration_s:.1f} s): {o.items} PII items, heard before {o.heard_before}, "
             f"after ours {o.leaks_ours}, after naive {o.leaks_naive}; other words {o.other_ours}/{o.other_before} "
-            f"(naive {o.other_naive}); stage leak check {o.stage_leaks}")
+            f"(naive {o.other_naive}); stage leak check {o.stage_leaks}; never marked {o.unflagged}")
 
 
 if __name__ == "__main__":

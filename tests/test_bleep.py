@@ -144,3 +144,17 @@ def test_wav_roundtrip_keeps_layout(tmp_path: Path):
     back = wavio.read(p)
     assert back.sample_rate == 44100 and back.samples.shape == (4410, 6)
     np.testing.assert_array_equal(back.samples, x)
+
+
+def test_block_by_block_edit_equals_whole_file(tmp_path: Path):
+    rate = 8000
+    rng = np.random.default_rng(1)
+    x = (0.2 * rng.standard_normal((rate * 3, 2))).astype(np.float32)
+    ivs = [bleep.Interval(0.95, 1.07, (0,)), bleep.Interval(1.99, 2.5, (1,))]  # straddle block edges
+    whole = bleep.apply(x, rate, ivs, mode="tone")
+    src = wavio.write(tmp_path / "in.wav", wavio.Track(x, rate))
+    out = wavio.edit_blocks(src, tmp_path / "out.wav",
+                            lambda b, r, first: bleep.apply(b, r, ivs, mode="tone", offset=first), block_s=1.0)
+    back = wavio.read(out)
+    assert back.samples.shape == x.shape and back.sample_rate == rate
+    np.testing.assert_allclose(back.samples, whole, atol=1e-6)

@@ -176,13 +176,14 @@ def merge(intervals: list[Interval], gap: float = 0.0) -> list[Interval]:
 
 def apply(samples: np.ndarray, sample_rate: int, intervals: Iterable[Interval], *,
           mode: Literal["tone", "silence"] = "tone", tone_hz: float = 1000.0, tone_db: float = -20.0,
-          ramp_s: float = 0.01) -> np.ndarray:
+          ramp_s: float = 0.01, offset: int = 0) -> np.ndarray:
     """A copy of ``samples`` (frames × channels, or 1-D) with each interval replaced.
 
     Every channel gets the same edit.  Inside an interval the output is the
     tone (a sine at ``tone_db`` dBFS, phase-continuous over the whole file) or
     silence; over ``ramp_s`` on each side outside it, a raised-cosine
-    crossfade.
+    crossfade.  ``offset`` is the file frame of ``samples[0]``, so a long
+    track can be edited block by block with the same result.
     """
     x = np.asarray(samples)
     out = np.array(x, dtype=np.float32, copy=True)
@@ -193,18 +194,18 @@ def apply(samples: np.ndarray, sample_rate: int, intervals: Iterable[Interval], 
     ramp = max(1, int(round(ramp_s * sample_rate)))
     amp = 10.0 ** (tone_db / 20.0) if mode == "tone" else 0.0
     for iv in intervals:
-        a = max(0, int(np.floor(iv.t0 * sample_rate)))
-        b = min(n, int(np.ceil(iv.t1 * sample_rate)))
-        if b <= a:
-            continue
+        a = int(np.floor(iv.t0 * sample_rate)) - offset  # interval in block frames (may lie outside)
+        b = int(np.ceil(iv.t1 * sample_rate)) - offset
         lo, hi = max(0, a - ramp), min(n, b + ramp)
+        if b <= a or hi <= lo:
+            continue
         idx = np.arange(lo, hi)
         mask = np.ones(hi - lo)
         up = idx < a
         mask[up] = 0.5 - 0.5 * np.cos(np.pi * (idx[up] - (a - ramp)) / ramp)
         down = idx >= b
         mask[down] = 0.5 + 0.5 * np.cos(np.pi * (idx[down] - b + 1) / ramp)
-        fill = amp * np.sin(2 * np.pi * tone_hz * idx / sample_rate) if amp else np.zeros(hi - lo)
+        fill = amp * np.sin(2 * np.pi * tone_hz * (idx + offset) / sample_rate) if amp else np.zeros(hi - lo)
         m = mask[:, None]
         out[lo:hi] = (out[lo:hi] * (1.0 - m) + fill[:, None] * m).astype(np.float32)
     return out[:, 0] if mono else out

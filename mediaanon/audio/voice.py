@@ -19,7 +19,8 @@ stay on the original timeline.
 - :func:`transform` — the combination on (frames × channels) audio: WORLD
   first, then McAdams, which together protect more than either alone.
 
-Long inputs are processed in blocks so memory does not grow with duration.
+Analysis runs in blocks (WORLD: ~20 s cut in pauses; McAdams: 2000 frames at
+a time), so working memory beyond the signal itself does not grow with duration.
 """
 from __future__ import annotations
 

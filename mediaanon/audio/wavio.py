@@ -40,6 +40,29 @@ def read(path: Path) -> Track:
     return Track(np.ascontiguousarray(data), int(rate))
 
 
+def info(path: Path) -> tuple[int, int, int]:
+    """(frames, sample rate, channels) without reading the samples."""
+    i = sf.info(str(path))
+    return int(i.frames), int(i.samplerate), int(i.channels)
+
+
+def edit_blocks(src: Path, dst: Path, edit, block_s: float = 30.0) -> Path:
+    """Copy ``src`` to ``dst`` block by block through ``edit(block, rate, first_frame)``.
+
+    Memory stays at one block however long the track is; the output keeps the
+    frame count, rate and channels, as 32-bit float (RF64 beyond 4 GiB).
+    """
+    frames, rate, channels = info(src)
+    big = frames * channels * 4 >= (1 << 32) - 1024
+    with sf.SoundFile(str(src)) as fin, sf.SoundFile(str(dst), "w", rate, channels, subtype="FLOAT",
+                                                      format="RF64" if big else "WAV") as fout:
+        pos = 0
+        for block in fin.blocks(blocksize=max(1, int(block_s * rate)), dtype="float32", always_2d=True):
+            fout.write(np.asarray(edit(block, rate, pos), dtype=np.float32))
+            pos += block.shape[0]
+    return Path(dst)
+
+
 def write(path: Path, track: Track) -> Path:
     """Write ``track`` as 32-bit float WAV (RF64 when it would exceed 4 GiB)."""
     data = np.asarray(track.samples, dtype=np.float32)

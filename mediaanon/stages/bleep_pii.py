@@ -83,7 +83,7 @@ class BleepPii(Stage):
         tracks = recording.original_audio_tracks()
         if not tracks:
             raise StageError(f"{recording.id}: bleep_pii found no audio track")
-        duration = max(wavio.read(p).duration for p in tracks) if spans else 0.0
+        duration = max(f / r for f, r, _ in map(wavio.info, tracks)) if spans else 0.0
         try:
             intervals = bleep.plan(spans, transcript, duration, pad_before=o.pad_before, pad_after=o.pad_after,
                                    merge_gap=o.merge_gap)
@@ -94,10 +94,11 @@ class BleepPii(Stage):
         out_paths = []
         for i, path in enumerate(tracks):
             hook(Progress(recording.id, self.name, i, len(tracks), "tracks"))
-            track = wavio.read(path)
-            edited = bleep.apply(track.samples, track.sample_rate, intervals, mode=o.mode, tone_hz=o.tone_hz,
-                                 tone_db=o.tone_db, ramp_s=o.ramp)
-            out_paths.append(wavio.write(recording.scratch / f"audio_bleeped_{i}.wav", wavio.Track(edited, track.sample_rate)))
+            def edit(block, rate, first):
+                return bleep.apply(block, rate, intervals, mode=o.mode, tone_hz=o.tone_hz, tone_db=o.tone_db,
+                                   ramp_s=o.ramp, offset=first)
+
+            out_paths.append(wavio.edit_blocks(path, recording.scratch / f"audio_bleeped_{i}.wav", edit))
         recording.audio_tracks = out_paths
         recording.facts.add("audio_edited")
         summary: dict[str, Any] = {"mode": o.mode, "spans": len(spans), "tracks": len(out_paths), **bleep.summary(intervals)}
