@@ -144,12 +144,12 @@ def write_outputs(rec: Recording, staging: Path, pipeline: Pipeline) -> dict[str
         redactions = [{"type": s.type, "replacement": s.replacement, "t0": s.t0, "t1": s.t1} for s in rec.pii]
         doc = writers.transcript_document(rec.transcript.language, rec.redacted_text, rec.redacted_segments, redactions)
         files += writers.write_all(staging, pipeline.output.transcript_formats, doc)
-    media = write_media(rec, staging, pipeline.output)
-    if media is not None:
-        files.append(media)
+    written = write_media(rec, staging, pipeline.output)
+    if written is not None:
+        files.append(written[0])
     out: dict[str, Any] = {"files": {p.name: processing_log.file_entry(p) for p in files}}
-    if media is not None and rec.kind != "image":
-        out["media"] = probe(media).summary()
+    if written is not None and written[1] is not None:
+        out["media"] = written[1].summary()
     return out
 
 

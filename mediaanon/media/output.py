@@ -63,9 +63,11 @@ def mux_audio_args(tracks: list[Path], fmt: str, dst: Path) -> list[str]:
     return args + ["-c:a", codec, *extra, *ffmpeg.STRIP_METADATA, str(dst)]
 
 
-def write_media(rec: Any, dest_dir: Path, out: Any) -> Path | None:
+def write_media(rec: Any, dest_dir: Path, out: Any) -> tuple[Path, Probe | None] | None:
     """Write ``media.<ext>`` into ``dest_dir`` for ``rec``; ``None`` when nothing to write.
 
+    Returns the path and, for audio/video, the probe taken by :func:`verify`
+    (so the caller can log it without probing the file again).
     ``out`` is the pipeline's :class:`~mediaanon.pipeline.OutputOptions`.
     """
     edited_audio = "audio_edited" in rec.facts
@@ -77,7 +79,7 @@ def write_media(rec: Any, dest_dir: Path, out: Any) -> Path | None:
             raise StageError("image output requested but no stage produced an anonymized image")
         dst = dest_dir / f"media{rec.image.suffix.lower()}"
         shutil.copyfile(rec.image, dst)
-        return dst
+        return dst, None
     if rec.kind == "video":
         dst = dest_dir / "media.mp4"
         src = rec.video if rec.video is not None else rec.source
@@ -85,16 +87,14 @@ def write_media(rec: Any, dest_dir: Path, out: Any) -> Path | None:
         tracks = list(rec.audio_tracks) if edited_audio else []
         argv = mux_video_args(src, tracks, None if edited_audio else rec.source, n_audio, dst)
         ffmpeg.run(argv, what="write media.mp4")
-        verify(rec.probe, dst, expect_video=True, n_audio=n_audio, max_drift=out.max_duration_drift)
-        return dst
+        return dst, verify(rec.probe, dst, expect_video=True, n_audio=n_audio, max_drift=out.max_duration_drift)
     # audio input
     tracks = list(rec.audio_tracks) if edited_audio else rec.original_audio_tracks()
     if len(tracks) > 1 and out.audio_format != "m4a":
         raise StageError(f"{len(tracks)} audio streams cannot go into one {out.audio_format} file; set output.audio_format=m4a")
     dst = dest_dir / f"media.{out.audio_format}"
     ffmpeg.run(mux_audio_args(tracks, out.audio_format, dst), what=f"write media.{out.audio_format}")
-    verify(rec.probe, dst, expect_video=False, n_audio=len(tracks), max_drift=out.max_duration_drift)
-    return dst
+    return dst, verify(rec.probe, dst, expect_video=False, n_audio=len(tracks), max_drift=out.max_duration_drift)
 
 
 def verify(source: Probe, path: Path, *, expect_video: bool, n_audio: int, max_drift: float) -> Probe:
