@@ -75,6 +75,8 @@ FOUND = [
     ("my mum is ninety one years old", "ninety one", "AGE"),
     ("i was born on the third of march nineteen eighty four", "third of march nineteen eighty four", "DATE"),
     ("The appointment was on June 14th, 2019 at nine.", "June 14th, 2019", "DATE"),
+    ("Only that my daughter starts school in September.", "September", "DATE"),
+    ("we moved here last october and", "october", "DATE"),
     ("my nhs number is four eight five seven seven seven three four five six ok", "four eight five seven seven seven three four five six", "ID"),
     ("my student id is two zero one nine four four one seven", "two zero one nine four four one seven", "ID"),
     ("my car reg is ya17 xkm so", "ya17 xkm", "ID"),
@@ -107,6 +109,7 @@ KEPT = [
     ("I've lived in England all my life.", ["England"]),
     ("it cost about five hundred pounds and took two weeks", ["five hundred", "two weeks"]),
     ("we moved here in 2014 and never left", ["2014"]),
+    ("September was always the busiest month", ["September"]),
     ("my husband works nights and my son is at school", ["husband", "works", "son", "school"]),
     ("i think the hardest part was the waiting you know", ["hardest", "waiting"]),
 ]
@@ -122,6 +125,11 @@ def test_ordinary_words_are_kept(redactor: Redactor, text: str, words: list[str]
 def test_years_are_redacted_when_asked() -> None:
     r = Redactor({"keep_years": False})
     assert "2014" not in r.redact("we moved here in 2014 and never left").text
+
+
+def test_lone_months_are_kept_when_asked() -> None:
+    r = Redactor({"keep_months": True})
+    assert "September" in r.redact("Only that my daughter starts school in September.").text
 
 
 def test_countries_are_redacted_when_asked() -> None:

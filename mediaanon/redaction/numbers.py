@@ -31,6 +31,10 @@ UNIT_NOUNS = {"minutes", "minute", "hours", "hour", "days", "day", "weeks", "wee
 AGE_VERBS = {"i'm", "im", "he's", "she's", "they're", "you're", "aged", "age", "turned", "turning", "turns", "turn"}
 PERSON_SUBJECTS = {"i", "he", "she", "they", "you", "we"} | lx.RELATIONS
 YEAR_CUES = {"in", "since", "until", "till", "from", "born", "of", "year", "by", "around", "circa"}
+# Words that tie a lone month to an event ("starts school in September", "since last October"); HIPAA
+# Safe Harbor counts every element of a date but the year as identifying, so such a month is redacted.
+MONTH_CUES = {"in", "since", "until", "till", "from", "by", "of", "on", "last", "next", "this", "early", "late", "mid",
+              "before", "after", "during", "around", "through", "every", "each", "that"}
 ORDINAL_SUFFIXES = {"st", "nd", "rd", "th"}
 MONTHS = set(lx.MONTHS) | set(lx.MONTH_ABBREVIATIONS)
 POSTCODE_RE = re.compile(r"\b(?:[a-z]{1,2}\d[a-z\d]?\s?\d[abd-hjlnp-uw-z]{2})\b", re.IGNORECASE)
@@ -178,8 +182,13 @@ def _day_at(toks: Sequence[sp.Token], i: int) -> int | None:
     return None
 
 
-def dates(toks: Sequence[sp.Token], keep_years: bool) -> list[Candidate]:
-    """Dates with a day or month: "the third of march nineteen eighty four", "June 14th, 2019"."""
+def dates(toks: Sequence[sp.Token], keep_years: bool, keep_months: bool = False) -> list[Candidate]:
+    """Dates with a day or month: "the third of march nineteen eighty four", "June 14th, 2019".
+
+    A month alone is redacted when a cue word ties it to an event ("in September", "last October"),
+    unless ``keep_months``; "may"/"march" in lower case are verbs as often as months, so alone they
+    always stay ("we got through march").
+    """
     runs = {r.first: r for r in sp.number_runs(toks)}
     out = []
 
@@ -217,7 +226,11 @@ def dates(toks: Sequence[sp.Token], keep_years: bool) -> list[Candidate]:
         if first == i and last == i and ambiguous:
             continue
         if first == i and last == i:
-            continue  # a month alone ("in March") is kept
+            cue = i > 0 and toks[i - 1].lower in MONTH_CUES
+            if keep_months or not cue:
+                continue  # a month alone with no cue ("March was cold") is kept
+            out.append(Candidate(t.start, t.end, "DATE", 0.6, "dates"))
+            continue
         out.append(Candidate(toks[first].start, toks[last].end, "DATE", 0.8, "dates"))
     if not keep_years:
         for run in runs.values():

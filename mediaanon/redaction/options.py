@@ -22,6 +22,7 @@ class RedactionOptions:
     fuzzy_threshold: float = 85.0  # 0..100 similarity for known names vs ASR spellings; lower finds more
     asr_rules: bool = True  # casing-free names, spoken numbers/emails, cue phrases (off: Presidio-like)
     keep_years: bool = True  # a bare year ("in 2014") stays; dates with a day or month are redacted
+    keep_months: bool = False  # a month alone stays; by default one tied to an event ("in September") is redacted
     keep_countries: bool = True  # country names stay (HIPAA Safe Harbor removes places below state level)
     stable_known_numbers: bool = True  # known-names entries keep their file order as number in every recording
 

@@ -35,12 +35,14 @@ def _results(cands: list[Candidate], entities: list[str] | None) -> list[Recogni
 class AsrRecognizer(EntityRecognizer):
     """Casing-free names, spoken numbers/e-mails, ages, dates and addresses (all our rules)."""
 
-    def __init__(self, nlp: Any, is_suffix: Callable[[str], bool], keep_years: bool = True, keep_countries: bool = True):
+    def __init__(self, nlp: Any, is_suffix: Callable[[str], bool], keep_years: bool = True, keep_countries: bool = True,
+                 keep_months: bool = False):
         self.nlp = nlp
         self.vocab = Vocabulary.from_nlp(nlp)
         self.is_suffix = is_suffix
         self.keep_years = keep_years
         self.keep_countries = keep_countries
+        self.keep_months = keep_months
         super().__init__(supported_entities=list(TYPES), name="asr_rules", supported_language="en")
 
     def load(self) -> None:  # the spaCy pipeline is shared with the analyzer's NLP engine
@@ -60,7 +62,7 @@ class AsrRecognizer(EntityRecognizer):
         found += numbers.addresses(ctx)
         found += numbers.phones_and_ids(toks)
         found += numbers.ages(toks)
-        found += numbers.dates(toks, self.keep_years)
+        found += numbers.dates(toks, self.keep_years, self.keep_months)
         found += numbers.numeric_dates(text)
         found += numbers.written_ids(text)
         found += numbers.web(toks, self.is_suffix)

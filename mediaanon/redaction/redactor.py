@@ -58,7 +58,7 @@ class Redactor:
         recognizers: list[Any] = []
         if self.options.asr_rules:
             recognizers.append(AsrRecognizer(self.nlp, eng.suffix_checker(), self.options.keep_years,
-                                             self.options.keep_countries))
+                                             self.options.keep_countries, self.options.keep_months))
         if len(known):
             recognizers.append(KnownNamesRecognizer(known, Vocabulary.from_nlp(self.nlp)))
         self.analyzer = eng.analyzer(self.nlp, recognizers)
