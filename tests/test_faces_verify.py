@@ -87,3 +87,40 @@ def test_not_strict_reports_but_keeps(strict_stage, clip, tmp_path, caplog):
     lenient.close()
     assert summary["verify"]["residual_frames"] == 15 and summary["frames_with_faces"] == 0
     assert any("residual" in r.message for r in caplog.records)
+
+
+def test_parallel_workers_report_exactly_what_one_worker_does(clip):
+    """Frames are scanned on several graphs at once; the ranges must not depend on it."""
+    from mediaanon.faces.verify import FaceVerifier
+
+    one, three = FaceVerifier("full", workers=1), FaceVerifier("full", workers=3)
+    try:
+        a, b = one.scan_video(clip), three.scan_video(clip)
+    finally:
+        one.close()
+        three.close()
+    assert three.workers == 3 and one.workers == 1
+    assert a.summary() | {"seconds": 0} == b.summary() | {"seconds": 0}
+
+
+def test_missing_mediapipe_fails_before_any_work(monkeypatch):
+    """MediaPipe loads in the background, but its absence is still reported by the constructor."""
+    import importlib.util
+
+    from mediaanon.faces import verify
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mediapipe" else real(name, *a))
+    with pytest.raises(ModelError, match="mediapipe"):  # found missing by the model lookup or the import check
+        verify.FaceVerifier("full")
+
+
+def test_a_failed_background_start_is_raised_by_the_first_scan(clip, monkeypatch):
+    from mediaanon.faces import verify
+
+    v = verify.FaceVerifier("full", workers=1)
+    v._started.join()
+    v._error = ImportError("libGL.so.1: cannot open shared object file")
+    with pytest.raises(ModelError, match="could not be loaded.*libGL"):
+        v.scan_video(clip)
+    v.close()
