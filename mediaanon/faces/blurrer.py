@@ -56,6 +56,7 @@ class BlurSettings:
     batch_size: int = 1  # frames per detector call
     crf: int = 18  # x264 quality
     preset: str = "veryfast"  # x264 speed/size
+    x264_params: str = ""  # extra x264 settings, key=value:key=value
     encoder_threads: int = 0  # 0: x264 decides
 
 
@@ -122,12 +123,15 @@ class FaceBlurrer:
         cuts = SceneCuts(s.scene_threshold)
         stop = threading.Event()
         lanes = max(1, self.detector.runtime.lanes)
-        q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) + 2)
+        q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * every + 2)
         q_out: queue.Queue = queue.Queue(maxsize=4)
         errors: list[BaseException] = []
         values = rgb_to_yuv(s.style.color, info.full_range)
         pts_list: list[int] = []
         tb = float(info.time_base)
+
+        def prepared(f: DecodedFrame, scene: int, detect: bool) -> tuple:
+            return f, (f.picture.to_rgb(det_size) if detect else None), scene, detect
 
         def read() -> None:
             """Decode, find scene cuts, and pick the frames to detect: (frame, rgb, scene, detect)."""
@@ -138,23 +142,24 @@ class FaceBlurrer:
                 for f in reader:
                     if stop.is_set():
                         return
-                    small = f.picture.to_rgb(det_size)
-                    scene = cuts.update(small)
+                    # scene cuts need only a thumbnail; the detector input is made for detected frames only
+                    scene = cuts.update(f.picture.to_rgb(SceneCuts.THUMB))
                     cut = prev_scene >= 0 and scene != prev_scene
                     if held is not None:
-                        _put(q_in, (*held[:3], held[3] or cut), stop)  # a scene's last frame is detected
+                        _put(q_in, prepared(held[0], held[1], held[2] or cut), stop)  # a scene's last frame is detected
                     detect = prev_scene < 0 or cut or since + 1 >= every
                     since = 0 if detect else since + 1
-                    held, prev_scene = (f, small, scene, detect), scene
+                    held, prev_scene = (f, scene, detect), scene
                 if held is not None:
-                    _put(q_in, (*held[:3], True), stop)  # the video's last frame too
+                    _put(q_in, prepared(held[0], held[1], True), stop)  # the video's last frame too
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 errors.append(exc)
             finally:
                 _put(q_in, _END, stop)
 
         try:
-            writer = VideoWriter(dst, info, crf=s.crf, preset=s.preset, threads=s.encoder_threads)
+            writer = VideoWriter(dst, info, crf=s.crf, preset=s.preset, threads=s.encoder_threads,
+                                 x264_params=s.x264_params)
         except Exception as exc:
             reader.close()
             raise StageError(f"cannot start the H.264 encoder: {type(exc).__name__}: {str(exc)[:200]}") from exc
@@ -230,8 +235,10 @@ class FaceBlurrer:
         try:
             done = False
             while True:
-                # keep up to `lanes` batches in flight; block for input only when nothing is running
-                while not done and len(inflight) < lanes:
+                # keep `lanes` detector runs going; frames between detections ride along without
+                # taking a lane (counting them would leave a lane idle); block only when nothing is queued
+                while not done and len(inflight) < lanes * (every + 1) and \
+                        sum(isinstance(j, Future) for _, j in inflight) < lanes:
                     batch, done = self._next_batch(q_in, stop, block=not inflight)
                     if errors:
                         raise errors[0]

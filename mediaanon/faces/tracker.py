@@ -183,6 +183,8 @@ class SceneCuts:
     same measure) the frame starts a new scene.  0 disables the check.
     """
 
+    THUMB = (64, 36)  # (W, H) of the thumbnail compared
+
     def __init__(self, threshold: float = 27.0):
         self.threshold = threshold
         self._prev: np.ndarray | None = None
@@ -195,7 +197,9 @@ class SceneCuts:
 
         if self.threshold <= 0:
             return self.scene
-        thumb = cv2.cvtColor(cv2.resize(rgb, (64, 36), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2HSV)
+        if (rgb.shape[1], rgb.shape[0]) != self.THUMB:
+            rgb = cv2.resize(rgb, self.THUMB, interpolation=cv2.INTER_AREA)
+        thumb = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
         thumb = thumb.astype(np.int16)
         if self._prev is not None:
             delta = float(np.abs(thumb - self._prev).mean())

@@ -239,7 +239,8 @@ class VideoReader:
 class VideoWriter:
     """H.264 MP4, video only, with the caller's pts and durations, no rotation tag."""
 
-    def __init__(self, path: Path, info: StreamInfo, crf: int = 18, preset: str = "veryfast", threads: int = 0):
+    def __init__(self, path: Path, info: StreamInfo, crf: int = 18, preset: str = "veryfast", threads: int = 0,
+                 x264_params: str = ""):
         import av
 
         self.container = av.open(str(path), "w", format="mp4")
@@ -252,6 +253,8 @@ class VideoWriter:
         opts = {"crf": str(crf), "preset": preset}
         if threads:
             opts["threads"] = str(threads)
+        if x264_params:
+            opts["x264-params"] = x264_params
         s.options = opts
         cc = s.codec_context
         cc.color_range = 2 if info.full_range else 1
