@@ -31,6 +31,9 @@ import yaml
 from mediaanon.errors import ModelError
 from mediaanon.resources import models_dir as manifest_dir
 
+# libyaml's safe loader when PyYAML was built with it (10x faster), else the pure-Python one
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 log = logging.getLogger(__name__)
 
 _HASH_CACHE: dict[tuple[str, int, int], str] = {}
@@ -90,7 +93,7 @@ def _load_converters() -> None:
 
 
 def manifest() -> dict[str, ModelSpec]:
-    data = yaml.safe_load((manifest_dir() / "manifest.yaml").read_text(encoding="utf-8")) or {}
+    data = yaml.load((manifest_dir() / "manifest.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     return {name: ModelSpec(name=name, **fields) for name, fields in data.items()}
 
 

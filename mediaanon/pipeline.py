@@ -23,6 +23,7 @@ from typing import Any, Literal
 import yaml
 
 from mediaanon.errors import ConfigError
+from mediaanon.models import SAFE_LOADER
 from mediaanon.options import build_options, filled
 from mediaanon.registry import STAGES, stage_class
 from mediaanon.resources import pipelines_dir
@@ -102,7 +103,7 @@ def load_spec(name_or_path: str | Path) -> PipelineSpec:
             raise ConfigError(f"unknown preset {name_or_path!r}; presets: {', '.join(sorted(list_names()))}")
         path = candidate
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"pipeline {path.name}: cannot parse YAML ({type(exc).__name__})") from None
     return parse_spec(data, path.stem)

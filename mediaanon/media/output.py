@@ -17,7 +17,7 @@ from typing import Any
 
 from mediaanon.errors import StageError
 from mediaanon.media import ffmpeg
-from mediaanon.media.probe import probe
+from mediaanon.media.probe import parse_ffprobe, probe
 from mediaanon.records import Probe
 
 log = logging.getLogger(__name__)
@@ -99,17 +99,49 @@ def write_media(rec: Any, dest_dir: Path, out: Any) -> tuple[Path, Probe | None]
 
 def verify(source: Probe, path: Path, *, expect_video: bool, n_audio: int, max_drift: float) -> Probe:
     """Re-probe an output: stream counts, duration and metadata must be right."""
-    got = probe(path)
+    got, leftover = _probe_with_tags(path)
     if expect_video and len(got.video_streams) != 1:
         raise StageError(f"output has {len(got.video_streams)} video streams, expected 1")
     if len(got.audio_streams) != n_audio:
         raise StageError(f"output has {len(got.audio_streams)} audio streams, expected {n_audio}")
     if source.duration and abs(got.duration - source.duration) > max_drift:
         raise StageError(f"output lasts {got.duration:.3f} s, input {source.duration:.3f} s (tolerance {max_drift} s)")
-    leftover = metadata_tags(path)
     if leftover:
         raise StageError(f"metadata survived in the output: {', '.join(sorted(leftover))}")
     return got
+
+
+def _probe_with_tags(path: Path) -> tuple[Probe, set[str]]:
+    """One ffprobe run for both the stream facts and the leftover tags (PyAV when there is no ffprobe)."""
+    exe = ffmpeg.ffprobe_binary()
+    if not exe:
+        return probe(path), metadata_tags(path)
+    data = _ffprobe_json(exe, path)
+    if not data.get("streams"):
+        return probe(path), metadata_tags(path)  # probe() gives the one-line reason
+    return parse_ffprobe(data, size=path.stat().st_size), _ffprobe_tags(data)
+
+
+def _ffprobe_json(exe: str, path: Path) -> dict[str, Any]:
+    import json
+    import subprocess
+
+    proc = subprocess.run([exe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+                           "-show_chapters", str(path)], capture_output=True, check=False)
+    try:
+        return json.loads(proc.stdout or b"{}")
+    except ValueError:
+        return {}
+
+
+def _ffprobe_tags(data: dict[str, Any]) -> set[str]:
+    keys = {f"format:{k}" for k in (data.get("format", {}).get("tags") or {}) if k not in ALLOWED_FORMAT_TAGS}
+    for s in data.get("streams", []):
+        keys |= {f"stream:{k}" for k, v in (s.get("tags") or {}).items()
+                 if k not in ALLOWED_STREAM_TAGS and not (k == "language" and v == "und")}
+    if data.get("chapters"):
+        keys.add("chapters")
+    return keys
 
 
 def metadata_tags(path: Path) -> set[str]:
@@ -117,19 +149,7 @@ def metadata_tags(path: Path) -> set[str]:
     exe = ffmpeg.ffprobe_binary()
     keys: set[str] = set()
     if exe:
-        import json
-        import subprocess
-
-        proc = subprocess.run([exe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                               "-show_chapters", str(path)], capture_output=True, check=False)
-        data = json.loads(proc.stdout or b"{}")
-        keys |= {f"format:{k}" for k in (data.get("format", {}).get("tags") or {}) if k not in ALLOWED_FORMAT_TAGS}
-        for s in data.get("streams", []):
-            keys |= {f"stream:{k}" for k, v in (s.get("tags") or {}).items()
-                     if k not in ALLOWED_STREAM_TAGS and not (k == "language" and v == "und")}
-        if data.get("chapters"):
-            keys.add("chapters")
-        return keys
+        return _ffprobe_tags(_ffprobe_json(exe, path))
     import av
 
     with av.open(str(path)) as c:
