@@ -89,6 +89,12 @@ def test_words_not_found_in_segment_text_are_skipped() -> None:
     assert m.text == "Sarah said"
     r = m.time(0, 5)
     assert (r.t0, r.t1, r.timing) == (0.4, 1.0, "words")
+    assert m.unlocated == {0}  # bleep_pii trusts no word-level decision in such a segment
+
+
+def test_segments_with_text_but_no_words_are_unlocated() -> None:
+    m = tmap(seg(0, 0.0, 1.0, [(0.0, 0.5, " Hello")]), seg(1, 1.0, 2.0, [], text=" call Tom"))
+    assert m.unlocated == {1}
 
 
 def test_empty_segments_do_not_shift_offsets() -> None:

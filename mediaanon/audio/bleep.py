@@ -29,6 +29,7 @@ from typing import Iterable, Literal
 import numpy as np
 
 from mediaanon.records import PiiSpan, Segment, Transcript
+from mediaanon.redaction.timemap import TimeMap
 
 MIN_WORD_S = 0.03  # a word shorter than this was not really placed by the aligner
 OVERLAP_TOL_S = 0.05  # how far a word may start before its predecessor ends
@@ -63,42 +64,28 @@ class Interval:
 
 
 def word_map(transcript: Transcript) -> tuple[list[TimedWord], list[tuple[int, int]], set[int]]:
-    """Locate every word in ``transcript.text``.
+    """Every word of ``transcript`` with its characters in ``transcript.text``.
 
-    Returns the words, each segment's character range, and the indices of
-    segments whose words could not all be located in their text (then no
-    word-level decision inside them is trusted).
+    The words are located by :class:`~mediaanon.redaction.timemap.TimeMap`,
+    the same mapping that placed the redaction's spans in time (one
+    timeline); bleeping then judges their times by its stricter rule
+    (:func:`_reliable`).  Returns the words, each segment's character range
+    (empty for a segment without text), and the segments whose words could
+    not all be located in their text (no word-level decision inside them is
+    trusted).
     """
+    tm = TimeMap(transcript)
     words: list[TimedWord] = []
-    seg_ranges: list[tuple[int, int]] = []
-    unaligned: set[int] = set()
-    base = 0
-    for si, seg in enumerate(transcript.segments):
-        text = seg.text.strip()
-        if not text:
-            seg_ranges.append((base, base))
-            continue
-        seg_ranges.append((base, base + len(text)))
-        if not seg.words:
-            unaligned.add(si)
-        lowered = text.lower()
-        cursor = 0
-        prev_end = seg.start
-        for w in seg.words:
-            token = w.word.strip()
-            if not token:
-                continue
-            pos = text.find(token, cursor)
-            if pos < 0:
-                pos = lowered.find(token.lower(), cursor)
-            if pos < 0:
-                unaligned.add(si)
-                continue
-            cursor = pos + len(token)
-            words.append(TimedWord(si, base + pos, base + cursor, w.start, w.end, _reliable(w.start, w.end, token, seg, prev_end)))
-            prev_end = max(prev_end, w.end)
-        base += len(text) + 1  # the joining space
-    return words, seg_ranges, unaligned
+    prev_end, current = 0.0, -1
+    for w in tm.words:
+        seg = transcript.segments[w.segment]
+        if w.segment != current:
+            prev_end, current = seg.start, w.segment
+        token = tm.text[w.start:w.end]
+        words.append(TimedWord(w.segment, w.start, w.end, w.t0, w.t1, _reliable(w.t0, w.t1, token, seg, prev_end)))
+        prev_end = max(prev_end, w.t1)
+    seg_ranges = [r if r is not None else (0, 0) for r in tm.ranges]
+    return words, seg_ranges, set(tm.unlocated)
 
 
 def _reliable(start: float, end: float, token: str, seg: Segment, prev_end: float) -> bool:

@@ -62,6 +62,7 @@ class TimeMap:
         self.tolerance = tolerance
         self.ranges: list[tuple[int, int] | None] = []  # per segment: (start, end) in text, None if empty
         self.words: list[LocatedWord] = []
+        self.unlocated: set[int] = set()  # segments with text whose words are missing or not all found in it
         parts: list[str] = []
         pos = 0
         for i, seg in enumerate(self.segments):
@@ -81,6 +82,8 @@ class TimeMap:
     def _locate_words(self, index: int, seg: Segment, stripped: str, offset: int) -> list[LocatedWord]:
         """Find each word's characters in the segment text, left to right, and judge its times."""
         out: list[LocatedWord] = []
+        if not seg.words:
+            self.unlocated.add(index)
         cursor = 0
         lowered = stripped.lower()
         last_start = -math.inf
@@ -92,6 +95,7 @@ class TimeMap:
             if at < 0:
                 at = lowered.find(token.lower(), cursor)
             if at < 0:
+                self.unlocated.add(index)
                 continue  # a word the segment text does not contain: it cannot anchor a span
             cursor = at + len(token)
             sane = self._sane(w.start, w.end, seg, last_start)
