@@ -49,10 +49,11 @@ def test_other_speech_is_not_a_leak(said):
 
 
 def test_a_short_word_that_shares_the_soundex_is_not_a_leak():
-    """Soundex("an") == Soundex("Anna"); a listener hears no name in "an", and "Ana" still counts."""
+    """Soundex("an") == Soundex("Anna"); a listener hears no name in "an", while "Ana" and "Abi" count."""
     items = [Needle("PERSON", "Anna Kowalski")]
     assert find_leaks(hyp("is there an ending you would like to add"), items) == []
     assert find_leaks(hyp("my wife Ana found work"), items)
+    assert find_leaks(hyp("you can call me Abi"), [Needle("PERSON", "Abbie")])  # Whisper's spelling on AMI
 
 
 def test_leak_records_carry_no_text_and_know_the_bleeps():

@@ -39,7 +39,7 @@ GENERIC = {  # parts of addresses/e-mails that identify nobody on their own
 }
 PHONETIC_MIN_RATIO = 60.0  # sound-alike tokens must still share this much spelling…
 PHONETIC_SCORE = 90.0  # …and then score this much ("Abbie" / "Abby": ratio 67, same Soundex)
-SOUNDALIKE_LENGTH = 0.75  # a sound-alike's length over the item's (shorter over longer) must reach this
+SOUNDALIKE_MIN_LETTERS = 3  # shorter words are never lifted as sound-alikes
 PART_MIN_LETTERS = 4
 DIGIT_RUN = 4
 
@@ -236,10 +236,9 @@ def find_leaks(hypothesis: Transcript, items: Sequence[Needle], *, threshold: fl
                     same = np.ones(len(spaced), dtype=bool)
                     for j, p in enumerate(pat):
                         same &= sounds[j:j + len(spaced)] == soundex(p)
-                    # Soundex keeps only the first consonants, so "an" sounds like "Anna": a sound-alike
-                    # must also be about as long as the item ("Abby" for "Abbie" is, "an" is not)
-                    same &= np.array([min(len(b), len(joined)) >= SOUNDALIKE_LENGTH * max(len(b), len(joined))
-                                      for b in bare], dtype=bool)
+                    # Soundex keeps only the first consonants, so "an" sounds like "Anna": a two-letter
+                    # word is no sound-alike of a name ("Abi" for "Abbie" still is)
+                    same &= np.array([len(b) >= SOUNDALIKE_MIN_LETTERS for b in bare], dtype=bool)
                     score = _phonetic_lift(score, same)
                 for i in np.flatnonzero(score >= threshold):
                     t0, t1 = hyp[i][1], hyp[i + size - 1][2]
