@@ -154,3 +154,55 @@ def test_stage_processes_every_track_and_logs_similarity(media, tmp_path):
     assert {"audio_edited", "voice_transformed"} <= rec.facts
     assert src.exists() and out != src
     stage.close()
+
+
+def test_chunks_are_cut_in_pauses_and_cover_the_track(tmp_path):
+    """edit_chunks: every frame once, in order; cuts in the quiet stretches; no runt chunk at the end."""
+    from mediaanon.audio import wavio
+
+    rate = 8000
+    rng = np.random.default_rng(3)
+    x = (0.3 * rng.standard_normal((rate * 10, 2))).astype(np.float32)
+    for quiet in (2.3, 4.9, 7.1):  # 50 ms pauses near each nominal cut (every 2.5 s)
+        x[int(quiet * rate):int((quiet + 0.05) * rate)] = 0.0
+    src = wavio.write(tmp_path / "in.wav", wavio.Track(x, rate))
+    seen: list[tuple[int, int]] = []
+
+    def edit(block, r, first):
+        seen.append((first, len(block)))
+        return block * 0.5
+
+    out = wavio.edit_chunks(src, tmp_path / "out.wav", edit, chunk_s=2.5, search_s=0.5)
+    back = wavio.read(out)
+    np.testing.assert_allclose(back.samples, x * 0.5, atol=1e-7)
+    starts = [f for f, _ in seen]
+    assert starts[0] == 0 and all(a + n == b for (a, n), b in zip(seen, starts[1:]))
+    assert sum(n for _, n in seen) == len(x)
+    for cut in starts[1:]:  # each cut lies inside one of the pauses
+        assert any(q * rate <= cut <= (q + 0.05) * rate for q in (2.3, 4.9, 7.1)), cut / rate
+    assert min(n for _, n in seen) >= 1.25 * rate
+
+
+def test_long_recordings_are_transformed_chunk_by_chunk(media, tmp_path, monkeypatch):
+    """A track longer than a chunk keeps its layout and is transformed throughout, seams included."""
+    import soundfile as sf
+
+    from mediaanon.hooks import no_hook
+    from mediaanon.media.probe import probe
+    from mediaanon.recording import Recording
+    from mediaanon.stages import anonymize_voice
+
+    monkeypatch.setattr(anonymize_voice, "CHUNK_SECONDS", 1.0)  # the 5 s clip becomes 3-4 chunks
+    src = media("audio/fasterwhisper_stereo_diarization.wav")
+    rec = Recording("long", src, probe(src), tmp_path)
+    stage = anonymize_voice.AnonymizeVoice({"seed": 1, "similarity": False}, RunContext(study_key=b"k"))
+    stage(rec, no_hook)
+    x, rate = sf.read(str(src), dtype="float32", always_2d=True)
+    y, out_rate = sf.read(str(rec.audio_tracks[0]), dtype="float32", always_2d=True)
+    assert y.shape == x.shape and out_rate == rate and len(x) > 3 * 1.0 * rate
+    step = int(0.5 * rate)  # every half second that has speech was changed, not only the first chunk
+    for a in range(0, len(x) - step, step):
+        if np.sqrt(np.mean(x[a:a + step] ** 2)) > 0.01:
+            assert np.sqrt(np.mean((y[a:a + step] - x[a:a + step]) ** 2)) > 0.1 * np.sqrt(np.mean(x[a:a + step] ** 2))
+    assert np.isfinite(y).all() and np.abs(y).max() <= 1.0
+    stage.close()

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import lfilter
 
+from mediaanon.audio import wavio
+
 log = logging.getLogger(__name__)
 
 REFERENCE_RATE = 16000  # the rate at which McAdams' α was defined (VoicePrivacy)
@@ -148,7 +150,7 @@ GENERIC_LTAS_DB = np.array([38.6, 43.5, 54.4, 57.7, 56.8, 58.2, 59.7, 60.0, 62.1
                             52.3, 48.7, 48.1, 46.8, 45.6, 44.5, 44.3, 43.7, 43.4, 41.3, 40.7], dtype=np.float64)
 MAX_ENVELOPE_GAIN = 12.0 * np.log(10.0) / 10.0  # ±12 dB: bands the recording never had (old tape, 16 kHz
 # speech in a 48 kHz file) are not amplified into noise
-STATS_SECONDS = 60.0  # audio (evenly spaced excerpts) used to measure a speaker's pitch level and spectrum
+STATS_SECONDS = 20.0  # audio (evenly spaced 5 s excerpts) used to measure a speaker's pitch level and spectrum, per ~1 min chunk
 
 
 @dataclass(frozen=True)
@@ -300,11 +302,8 @@ def _quiet_cuts(x: np.ndarray, fs: int, block_s: float) -> list[tuple[int, int]]
     pos = step
     while pos < n - step // 2:
         lo, hi = max(bounds[-1] + hop, pos - 2 * fs), min(n - hop, pos + 2 * fs)
-        seg = x[lo:hi]
-        m = len(seg) // hop
-        if m > 0:
-            e = (seg[: m * hop].reshape(m, hop) ** 2).sum(axis=1)
-            pos = lo + int(np.argmin(e)) * hop + hop // 2
+        if hi - lo >= hop:
+            pos = wavio.quietest(x, fs, lo, hi)
         bounds.append(pos)
         pos += step
     bounds.append(n)
