@@ -206,3 +206,16 @@ def test_long_recordings_are_transformed_chunk_by_chunk(media, tmp_path, monkeyp
             assert np.sqrt(np.mean((y[a:a + step] - x[a:a + step]) ** 2)) > 0.1 * np.sqrt(np.mean(x[a:a + step] ** 2))
     assert np.isfinite(y).all() and np.abs(y).max() <= 1.0
     stage.close()
+
+
+def test_embedding_memory_does_not_grow_with_the_recording(encoder, monkeypatch):
+    """Resemblyzer batches every window of its input: an hour is cut to excerpts before it sees it."""
+    import resemblyzer
+
+    from mediaanon.audio import similarity
+
+    seen: list[int] = []
+    monkeypatch.setattr(resemblyzer, "preprocess_wav", lambda wav, source_sr: seen.append(len(wav)) or wav[:0])
+    hour = np.zeros(600 * similarity.RATE, np.float32)  # ten minutes stand for the hour
+    assert encoder.embed(hour) is None  # (the stub returns no speech)
+    assert seen == [int(similarity.MAX_SECONDS) * similarity.RATE]

@@ -39,10 +39,17 @@ class SpeakerEncoder:
 
         Resemblyzer's own preprocessing is applied (loudness normalisation,
         removal of long silences), as in its published speaker-verification demo.
+        Long audio is cut to :func:`excerpts` first: Resemblyzer runs every
+        1.6 s window of an utterance through its LSTM in one batch, so memory
+        would otherwise grow with the recording (about 0.5 GB per 15 min).
         """
         from resemblyzer import preprocess_wav
 
-        wav = preprocess_wav(np.asarray(audio, dtype=np.float32), source_sr=sample_rate)
+        audio = np.asarray(audio, dtype=np.float32)
+        spans = excerpts(len(audio), sample_rate)
+        if len(spans) > 1:
+            audio = np.concatenate([audio[a:b] for a, b in spans])
+        wav = preprocess_wav(audio, source_sr=sample_rate)
         if len(wav) < MIN_SPEECH_S * RATE:
             return None
         return self.encoder.embed_utterance(wav)

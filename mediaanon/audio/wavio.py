@@ -40,6 +40,21 @@ def read(path: Path) -> Track:
     return Track(np.ascontiguousarray(data), int(rate))
 
 
+def read_mono(path: Path, spans: list[tuple[int, int]], rate_out: int) -> np.ndarray:
+    """The channel mean of the frame ranges ``spans`` of ``path``, joined, at ``rate_out`` (float32).
+
+    Reads only those ranges: a similarity check on excerpts of an hour-long
+    track holds the excerpts, not the hour.
+    """
+    parts = []
+    with sf.SoundFile(str(path)) as f:
+        for a, b in spans:
+            f.seek(a)
+            block = f.read(b - a, dtype="float32", always_2d=True)
+            parts.append(resample(block.mean(axis=1), f.samplerate, rate_out).astype(np.float32))
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+
 def info(path: Path) -> tuple[int, int, int]:
     """(frames, sample rate, channels) without reading the samples."""
     i = sf.info(str(path))

@@ -36,12 +36,13 @@ import math
 import secrets
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from mediaanon.audio import voice, wavio
-from mediaanon.audio.similarity import RATE, SpeakerEncoder, cosine
+from mediaanon.audio.similarity import RATE, SpeakerEncoder, cosine, excerpts
 from mediaanon.errors import StageError
 from mediaanon.hooks import Progress
 from mediaanon.stage import ModelUse, RunContext, Stage
@@ -188,7 +189,7 @@ class AnonymizeVoice(Stage):
             out_paths.append(out)
             seconds += frames / rate
             if self.encoder is not None:
-                similarity.append(self._similarity(recording.speech_of(path), recording.speech_of(out)))
+                similarity.append(self._similarity(path, out))
         recording.audio_tracks = out_paths
         recording.facts |= {"audio_edited", "voice_transformed"}
         hook(Progress(recording.id, self.name, len(tracks), len(tracks), "tracks"))
@@ -203,22 +204,34 @@ class AnonymizeVoice(Stage):
         log.info("%s: voice transformed (%s) in %d track(s)", recording.id, d.settings.describe(), len(out_paths))
         return summary
 
-    def _similarity(self, a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    def _similarity(self, original: Path, edited: Path) -> dict[str, Any]:
         """Resemblyzer cosines for one track (``None`` where there is too little speech).
 
         ``same_speech``: original vs transformed over the same excerpts.
         ``before``: the first half of the original vs its second half — how
         much the voice resembles itself on other words; ``after``: the first
         half of the original vs the transformed second half — what an
-        attacker who enrolled on original speech would see.
+        attacker who enrolled on original speech would see.  Only evenly
+        spaced excerpts (at most ``similarity.MAX_SECONDS`` per side) are
+        read, so memory does not grow with the recording.
         """
         assert self.encoder is not None
-        out: dict[str, Any] = {"same_speech": _round(self.encoder.similarity(a, b))}
-        half = len(a) // 2
-        if half >= 2 * RATE:
-            first = self.encoder.embed(a[:half])
-            second = self.encoder.embed(a[half:])
-            second_t = self.encoder.embed(b[half:])
+        frames, rate, _ = wavio.info(original)
+
+        def spans(lo: int, hi: int) -> list[tuple[int, int]]:
+            return [(lo + a, lo + b) for a, b in excerpts(hi - lo, rate)]
+
+        def embed(path: Path, where: list[tuple[int, int]]) -> np.ndarray | None:
+            return self.encoder.embed(wavio.read_mono(path, where, RATE))  # type: ignore[union-attr]
+
+        whole = spans(0, frames)
+        a, b = embed(original, whole), embed(edited, whole)
+        out: dict[str, Any] = {"same_speech": _round(cosine(a, b)) if a is not None and b is not None else None}
+        half = frames // 2
+        if half >= 2 * rate:
+            first = embed(original, spans(0, half))
+            second = embed(original, spans(half, frames))
+            second_t = embed(edited, spans(half, frames))
             if first is not None and second is not None and second_t is not None:
                 out["before"] = _round(cosine(first, second))
                 out["after"] = _round(cosine(first, second_t))
