@@ -219,3 +219,15 @@ def test_embedding_memory_does_not_grow_with_the_recording(encoder, monkeypatch)
     hour = np.zeros(600 * similarity.RATE, np.float32)  # ten minutes stand for the hour
     assert encoder.embed(hour) is None  # (the stub returns no speech)
     assert seen == [int(similarity.MAX_SECONDS) * similarity.RATE]
+
+
+def test_read_mono_reads_only_the_excerpts(tmp_path):
+    from mediaanon.audio import wavio
+
+    rate = 32000
+    x = np.stack([np.arange(rate * 3) % 7, -(np.arange(rate * 3) % 5)], axis=1).astype(np.float32) / 10
+    src = wavio.write(tmp_path / "in.wav", wavio.Track(x, rate))
+    spans = [(0, rate // 2), (2 * rate, 2 * rate + rate // 4)]
+    got = wavio.read_mono(src, spans, rate)  # same rate: no resampling, exact
+    np.testing.assert_allclose(got, np.concatenate([x[a:b].mean(axis=1) for a, b in spans]), atol=1e-7)
+    assert len(wavio.read_mono(src, spans, 16000)) == (rate // 2 + rate // 4) // 2
