@@ -118,7 +118,9 @@ class FaceVerifier:
         try:
             from mediapipe.python.solutions import face_detection
 
-            with _STDERR_LOCK, quiet_stderr():  # TFLite/absl print start-up notes straight to fd 2
+            # TFLite/absl print start-up notes straight to fd 2.  Silencing it is process-wide, so it
+            # covers only graph construction (~30 ms per graph), not the slow import above it.
+            with _STDERR_LOCK, quiet_stderr():
                 for _ in range(self.workers):
                     fd = face_detection.FaceDetection(model_selection=self._selection,
                                                       min_detection_confidence=self._threshold)
