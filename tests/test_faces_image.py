@@ -7,30 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediaanon.errors import ModelError
 from mediaanon.faces.image import metadata_markers, read_image
-from mediaanon.hooks import no_hook
-from mediaanon.media.probe import probe
-from mediaanon.recording import Recording
-from mediaanon.stage import RunContext
+from tests._faces import blur_stage, run_stage
 
 
 @pytest.fixture(scope="module")
 def stage():
-    from mediaanon.stages.blur_faces import BlurFaces
-
-    try:
-        s = BlurFaces({}, RunContext())  # defaults: solid fill, verification on
-    except ModelError as exc:
-        pytest.skip(f"face models not installed: {exc}")
+    s = blur_stage({})  # defaults: solid fill, verification on
     yield s
     s.close()
-
-
-def run(stage, src: Path, scratch: Path) -> tuple[dict, Recording]:
-    scratch.mkdir(exist_ok=True)
-    rec = Recording(id="t", source=src, probe=probe(src), scratch=scratch)
-    return stage(rec, no_hook), rec
 
 
 def gt_boxes(folder: Path) -> dict[str, list[tuple[int, int, int, int]]]:
@@ -46,7 +31,7 @@ def test_every_annotated_face_is_masked(stage, media, tmp_path):
     folder = media("images/dlib_faces")
     faces = missed = 0
     for name, boxes in gt_boxes(folder).items():
-        summary, rec = run(stage, folder / name, tmp_path / name)
+        summary, rec = run_stage(stage, folder / name, tmp_path / name)
         assert rec.image.suffix == ".jpg" and summary["verify"]["residual_faces"] == 0
         before, after = read_image(folder / name).astype(int), read_image(rec.image).astype(int)
         for x, y, w, h in boxes:
@@ -67,7 +52,7 @@ def test_exif_and_gps_are_not_written_and_orientation_is_applied(stage, media, t
     exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 0.0)}
     im.save(src, exif=exif, quality=95)
     assert "EXIF" in metadata_markers(src.read_bytes())
-    summary, rec = run(stage, src, tmp_path / "s")
+    summary, rec = run_stage(stage, src, tmp_path / "s")
     data = rec.image.read_bytes()
     assert metadata_markers(data) == []
     assert b"iPhone" not in data and b"Apple" not in data
@@ -84,6 +69,6 @@ def test_png_stays_png_without_text_chunks(stage, media, tmp_path):
     info.add_text("Author", "Jane Doe")
     Image.open(media("images/dlib_faces/2008_001009.jpg")).save(src, pnginfo=info)
     assert "PNG tEXt" in metadata_markers(src.read_bytes())
-    _, rec = run(stage, src, tmp_path / "s")
+    _, rec = run_stage(stage, src, tmp_path / "s")
     assert rec.image.suffix == ".png" and metadata_markers(rec.image.read_bytes()) == []
     assert b"Jane" not in rec.image.read_bytes()

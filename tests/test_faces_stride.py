@@ -7,16 +7,15 @@ force a detection on both sides of it.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mediaanon.errors import ModelError
 from mediaanon.faces.blurrer import BlurSettings, FaceBlurrer
 from mediaanon.faces.video import VideoReader
 from mediaanon.stages.blur_faces import BlurFacesOptions
+from tests._faces import Blinking, centerface, luma
 from tests.mediafactory import make
 
 BLACK_Y = 16  # limited-range luma of the default solid black fill
@@ -24,34 +23,7 @@ BLACK_Y = 16  # limited-range luma of the default solid black fill
 
 @pytest.fixture(scope="module")
 def detector():
-    from mediaanon import models
-    from mediaanon.faces.detector import CenterFace
-
-    try:
-        return CenterFace(models.resolve("centerface").file())
-    except ModelError as exc:
-        pytest.skip(f"CenterFace model not installed: {exc}")
-
-
-class Counting:
-    """The real detector, in frame order, returning nothing on chosen calls (a reproducible miss)."""
-
-    def __init__(self, inner, miss: frozenset[int] = frozenset()):
-        self.inner, self.miss, self.calls = inner, miss, 0
-        self.runtime = dataclasses.replace(inner.runtime, lanes=1)
-
-    def run(self, batch, threshold):
-        out = []
-        for img in batch:
-            res = self.inner.run(img[None], threshold)[0]
-            out.append(np.zeros((0, 5), np.float32) if self.calls in self.miss else res)
-            self.calls += 1
-        return out
-
-
-def luma(path: Path) -> list[np.ndarray]:
-    with VideoReader(path) as r:
-        return [f.picture.planes[0].astype(int) for f in r]
+    return centerface()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +40,7 @@ def stride_runs(detector, moving_head, tmp_path_factory):
     d = tmp_path_factory.mktemp("stride_out")
     out = {}
     for n in (1, 2, 3):
-        rep, _, _ = FaceBlurrer(Counting(detector), BlurSettings(detect_every=n)).process_video(
+        rep, _, _ = FaceBlurrer(Blinking(detector), BlurSettings(detect_every=n)).process_video(
             moving_head, d / f"s{n}.mp4")
         out[n] = (rep, luma(d / f"s{n}.mp4"))
     return out
@@ -118,7 +90,7 @@ def test_skipped_frames_are_not_reported_as_gaps(detector, stride_runs, moving_h
     assert rep3.gap_frames == 0 and rep3.gap_ranges == []  # interpolated frames are no misses
     assert rep3.summary()["detect_every"] == 3 and rep3.summary()["detector_runs"] == rep3.detector_runs
     # a real miss at stride 3 (the 5th run, frame 12) is still bridged and reported: frames 10..14
-    rep, _, _ = FaceBlurrer(Counting(detector, frozenset({4})), BlurSettings(detect_every=3)).process_video(
+    rep, _, _ = FaceBlurrer(Blinking(detector, frozenset({4})), BlurSettings(detect_every=3)).process_video(
         moving_head, tmp_path / "miss.mp4")
     assert rep.gap_frames == 5 and len(rep.gap_ranges) == 1
     out = luma(tmp_path / "miss.mp4")
@@ -136,7 +108,7 @@ def test_scene_cut_forces_detection_on_both_sides(detector, media, tmp_path):
     src = luma(joined)
     cut = 30
     assert len(src) == 60
-    det = Counting(detector)
+    det = Blinking(detector)
     rep, _, _ = FaceBlurrer(det, BlurSettings(detect_every=4)).process_video(joined, tmp_path / "o.mp4")
     out = luma(tmp_path / "o.mp4")
     assert rep.scene_cuts == 1

@@ -7,15 +7,13 @@ from the written video.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mediaanon.errors import ModelError
 from mediaanon.faces.blurrer import BlurSettings, FaceBlurrer
 from mediaanon.faces.tracker import DETECTED, HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
-from mediaanon.faces.video import VideoReader
+from tests._faces import Blinking, centerface, luma
 from tests.mediafactory import make
 
 
@@ -83,34 +81,7 @@ def test_scene_cut_detector_on_real_frames(media):
 
 @pytest.fixture(scope="module")
 def detector():
-    from mediaanon import models
-    from mediaanon.faces.detector import CenterFace
-
-    try:
-        return CenterFace(models.resolve("centerface").file())
-    except ModelError as exc:
-        pytest.skip(f"CenterFace model not installed: {exc}")
-
-
-class Blinking:
-    """A detector that returns nothing on chosen frames (a real miss, made reproducible)."""
-
-    def __init__(self, inner, miss: set[int]):
-        self.inner, self.miss, self.calls = inner, miss, 0
-        self.runtime = dataclasses.replace(inner.runtime, lanes=1)  # calls in frame order
-
-    def run(self, batch, threshold):
-        out = []
-        for img in batch:
-            res = self.inner.run(img[None], threshold)[0]
-            out.append(np.zeros((0, 5), np.float32) if self.calls in self.miss else res)
-            self.calls += 1
-        return out
-
-
-def luma(path: Path) -> list[np.ndarray]:
-    with VideoReader(path) as r:
-        return [f.picture.planes[0].astype(int) for f in r]
+    return centerface()
 
 
 @pytest.fixture(scope="module")

@@ -6,20 +6,13 @@ import pytest
 
 from mediaanon.errors import ModelError, PrivacyCheckError
 from mediaanon.hooks import no_hook
-from mediaanon.media.probe import probe
-from mediaanon.recording import Recording
-from mediaanon.stage import RunContext
+from tests._faces import blur_stage, recording
 from tests.mediafactory import make
 
 
 @pytest.fixture(scope="module")
 def strict_stage():
-    from mediaanon.stages.blur_faces import BlurFaces
-
-    try:
-        s = BlurFaces({"strict": True}, RunContext())
-    except ModelError as exc:
-        pytest.skip(f"face models not installed: {exc}")
+    s = blur_stage({"strict": True})
     yield s
     s.close()
 
@@ -39,11 +32,6 @@ class Blind:
 
     def run(self, batch, threshold):
         return [np.zeros((0, 5), np.float32) for _ in batch]
-
-
-def recording(src, scratch):
-    scratch.mkdir(exist_ok=True)
-    return Recording(id="t", source=src, probe=probe(src), scratch=scratch)
 
 
 def test_verifier_reports_faces_with_time_ranges(strict_stage, clip):
@@ -78,9 +66,7 @@ def test_strict_fails_an_unmasked_video(strict_stage, clip, tmp_path):
 
 
 def test_not_strict_reports_but_keeps(strict_stage, clip, tmp_path, caplog):
-    from mediaanon.stages.blur_faces import BlurFaces
-
-    lenient = BlurFaces({"strict": False, "verify_every": 2}, RunContext())
+    lenient = blur_stage({"strict": False, "verify_every": 2})
     lenient.blurrer.detector = Blind(lenient.detector)
     with caplog.at_level("WARNING"):
         summary = lenient(recording(clip, tmp_path / "s"), no_hook)

@@ -12,33 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediaanon.errors import ModelError
 from mediaanon.faces.video import VideoReader, frame_times
-from mediaanon.hooks import no_hook
 from mediaanon.media import ffmpeg
 from mediaanon.media.probe import probe
-from mediaanon.recording import Recording
-from mediaanon.stage import RunContext
+from tests._faces import blur_stage, run_stage
 from tests.mediafactory import make
 
 
 @pytest.fixture(scope="module")
 def stage():
-    from mediaanon.stages.blur_faces import BlurFaces
-
-    try:
-        s = BlurFaces({"verify": False}, RunContext())
-    except ModelError as exc:
-        pytest.skip(f"CenterFace model not installed: {exc}")
+    s = blur_stage({"verify": False})
     yield s
     s.close()
-
-
-def run_stage(stage, src: Path, scratch: Path) -> tuple[dict, Recording]:
-    scratch.mkdir(exist_ok=True)
-    rec = Recording(id="t", source=src, probe=probe(src), scratch=scratch)
-    summary = stage(rec, no_hook)
-    return summary, rec
 
 
 def stream_facts(path: Path) -> dict:
