@@ -103,6 +103,20 @@ class Engine:
             return "en"
         return lang
 
+    def decoding_settings(self) -> dict[str, Any]:
+        """The decoding options both engines take under the same names (their spellings of the
+        temperature schedule and log-probability threshold differ, so those stay with each engine)."""
+        o = self.options
+        return {
+            "beam_size": o.beam_size,
+            "best_of": o.best_of,
+            "compression_ratio_threshold": o.compression_ratio_threshold,
+            "no_speech_threshold": o.no_speech_threshold,
+            "condition_on_previous_text": o.condition_on_previous_text,
+            "word_timestamps": True,
+            "hallucination_silence_threshold": o.hallucination_silence_threshold,
+        }
+
     def describe(self) -> dict[str, Any]:
         """Effective settings for the processing log (device after any fallback)."""
         out = {

@@ -74,15 +74,9 @@ class FasterWhisperEngine(Engine):
         segments, info = self.model.transcribe(
             audio,
             language=self.language_for_decoding(),
-            beam_size=o.beam_size,
-            best_of=o.best_of,
             temperature=list(o.temperatures),
-            compression_ratio_threshold=o.compression_ratio_threshold,
             log_prob_threshold=o.log_prob_threshold,
-            no_speech_threshold=o.no_speech_threshold,
-            condition_on_previous_text=o.condition_on_previous_text,
-            word_timestamps=True,
-            hallucination_silence_threshold=o.hallucination_silence_threshold,
+            **self.decoding_settings(),
             vad_filter=False,  # VAD already applied by Engine.transcribe (same for both engines)
         )
         if o.language is None and self.multilingual:

@@ -119,15 +119,9 @@ class OpenAIWhisperEngine(Engine):
             audio,
             verbose=None,  # None: print nothing (False still draws a progress bar)
             language=language,
-            beam_size=o.beam_size,
-            best_of=o.best_of,
             temperature=tuple(o.temperatures),
-            compression_ratio_threshold=o.compression_ratio_threshold,
             logprob_threshold=o.log_prob_threshold,
-            no_speech_threshold=o.no_speech_threshold,
-            condition_on_previous_text=o.condition_on_previous_text,
-            word_timestamps=True,
-            hallucination_silence_threshold=o.hallucination_silence_threshold,
+            **self.decoding_settings(),
             fp16=self.compute_type == "float16",
         )
         out: list[Segment] = []
