@@ -140,18 +140,13 @@ def _read_run(tokens: Sequence[Token], first: int, last: int) -> NumberRun:
             else:
                 close()
                 cur, open_kind = UNITS[w], "unit"
-        elif w in TEENS:
+        elif w in TEENS or w in TENS:  # "(two hundred) fifteen" / "(two hundred) fifty"
+            value, kind = (TEENS[w], "teen") if w in TEENS else (TENS[w], "tens")
             if open_kind == "scale" and cur is not None and cur % 100 == 0:
-                cur += TEENS[w]
+                cur += value
             else:
                 close()
-                cur, open_kind = TEENS[w], "teen"
-        elif w in TENS:
-            if open_kind == "scale" and cur is not None and cur % 100 == 0:
-                cur += TENS[w]
-            else:
-                close()
-                cur, open_kind = TENS[w], "tens"
+                cur, open_kind = value, kind
         elif w in SCALES:
             has_scale = True
             base = cur if cur is not None else 1
