@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mediaanon import models
+from mediaanon.audio import wavio
 
 log = logging.getLogger(__name__)
 
@@ -39,39 +40,20 @@ class SpeakerEncoder:
 
         Resemblyzer's own preprocessing is applied (loudness normalisation,
         removal of long silences), as in its published speaker-verification demo.
-        Long audio is cut to :func:`excerpts` first: Resemblyzer runs every
+        Long audio is cut to evenly spaced excerpts first: Resemblyzer runs every
         1.6 s window of an utterance through its LSTM in one batch, so memory
         would otherwise grow with the recording (about 0.5 GB per 15 min).
         """
         from resemblyzer import preprocess_wav
 
         audio = np.asarray(audio, dtype=np.float32)
-        spans = excerpts(len(audio), sample_rate)
+        spans = wavio.excerpts(len(audio), sample_rate, MAX_SECONDS)
         if len(spans) > 1:
             audio = np.concatenate([audio[a:b] for a, b in spans])
         wav = preprocess_wav(audio, source_sr=sample_rate)
         if len(wav) < MIN_SPEECH_S * RATE:
             return None
         return self.encoder.embed_utterance(wav)
-
-    def similarity(self, original: np.ndarray, transformed: np.ndarray, sample_rate: int = RATE) -> float | None:
-        """Cosine between the two voices over the same excerpts (same timeline)."""
-        spans = excerpts(len(original), sample_rate)
-        a = self.embed(np.concatenate([original[s:e] for s, e in spans]), sample_rate)
-        b = self.embed(np.concatenate([transformed[s:e] for s, e in spans]), sample_rate)
-        if a is None or b is None:
-            return None
-        return cosine(a, b)
-
-
-def excerpts(n: int, sample_rate: int, max_seconds: float = MAX_SECONDS, piece_s: float = 10.0) -> list[tuple[int, int]]:
-    """Evenly spaced sample ranges totalling at most ``max_seconds`` (all of it if shorter)."""
-    if n <= max_seconds * sample_rate:
-        return [(0, n)]
-    piece = int(piece_s * sample_rate)
-    count = int(max_seconds // piece_s)
-    starts = np.linspace(0, n - piece, count).astype(int)
-    return [(int(s), int(s) + piece) for s in starts]
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

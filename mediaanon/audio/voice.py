@@ -222,13 +222,7 @@ def _analyse(x: np.ndarray, fs: int, frame_ms: float) -> tuple[np.ndarray, np.nd
 def _speaker_stats(x: np.ndarray, fs: int, frame_ms: float) -> _SpeakerStats:
     import pyworld
 
-    n = len(x)
-    piece = int(5.0 * fs)
-    count = int(STATS_SECONDS // 5.0)
-    if n <= count * piece:
-        spans = [(0, n)]
-    else:
-        spans = [(int(s), int(s) + piece) for s in np.linspace(0, n - piece, count)]
+    spans = wavio.excerpts(len(x), fs, STATS_SECONDS, 5.0)
     log_f0, env_sum, frames = [], None, 0
     for a, b in spans:
         if b - a < int(0.05 * fs):

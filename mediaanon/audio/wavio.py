@@ -111,6 +111,16 @@ def edit_chunks(src: Path, dst: Path, edit, chunk_s: float = 60.0, search_s: flo
     return Path(dst)
 
 
+def excerpts(n: int, rate: int, max_seconds: float, piece_s: float = 10.0) -> list[tuple[int, int]]:
+    """Evenly spaced frame ranges of ``piece_s`` totalling at most ``max_seconds`` (all ``n`` if shorter)."""
+    if n <= max_seconds * rate:
+        return [(0, n)]
+    piece = int(piece_s * rate)
+    count = int(max_seconds // piece_s)
+    starts = np.linspace(0, n - piece, count).astype(int)
+    return [(int(s), int(s) + piece) for s in starts]
+
+
 def quietest(mono: np.ndarray, rate: int, lo: int, hi: int) -> int:
     """The middle of the quietest 10 ms of ``mono[lo:hi]``: where a seam is least audible."""
     hop = max(1, rate // 100)

@@ -17,7 +17,7 @@ from typing import Any
 
 from mediaanon.errors import StageError
 from mediaanon.media import ffmpeg
-from mediaanon.media.probe import parse_ffprobe, probe
+from mediaanon.media.probe import parse_ffprobe, probe, probe_args
 from mediaanon.records import Probe
 
 log = logging.getLogger(__name__)
@@ -126,8 +126,7 @@ def _ffprobe_json(exe: str, path: Path) -> dict[str, Any]:
     import json
     import subprocess
 
-    proc = subprocess.run([exe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                           "-show_chapters", str(path)], capture_output=True, check=False)
+    proc = subprocess.run(probe_args(exe, path, chapters=True), capture_output=True, check=False)
     try:
         return json.loads(proc.stdout or b"{}")
     except ValueError:

@@ -36,8 +36,10 @@ def probe(path: Path) -> Probe:
     return result
 
 
-def probe_args(exe: str, path: Path) -> list[str]:
-    return [exe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)]
+def probe_args(exe: str, path: Path, chapters: bool = False) -> list[str]:
+    """ffprobe's JSON on format and streams (and chapters, which the output check looks for)."""
+    return [exe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+            *(["-show_chapters"] if chapters else []), str(path)]
 
 
 def _probe_ffprobe(exe: str, path: Path) -> Probe:

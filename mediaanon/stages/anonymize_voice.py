@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from mediaanon.audio import voice, wavio
-from mediaanon.audio.similarity import RATE, SpeakerEncoder, cosine, excerpts
+from mediaanon.audio.similarity import MAX_SECONDS, RATE, SpeakerEncoder, cosine
 from mediaanon.errors import StageError
 from mediaanon.hooks import Progress
 from mediaanon.stage import ModelUse, RunContext, Stage
@@ -212,14 +212,14 @@ class AnonymizeVoice(Stage):
         much the voice resembles itself on other words; ``after``: the first
         half of the original vs the transformed second half — what an
         attacker who enrolled on original speech would see.  Only evenly
-        spaced excerpts (at most ``similarity.MAX_SECONDS`` per side) are
+        spaced excerpts (at most ``MAX_SECONDS`` per side) are
         read, so memory does not grow with the recording.
         """
         assert self.encoder is not None
         frames, rate, _ = wavio.info(original)
 
         def spans(lo: int, hi: int) -> list[tuple[int, int]]:
-            return [(lo + a, lo + b) for a, b in excerpts(hi - lo, rate)]
+            return [(lo + a, lo + b) for a, b in wavio.excerpts(hi - lo, rate, MAX_SECONDS)]
 
         def embed(path: Path, where: list[tuple[int, int]]) -> np.ndarray | None:
             return self.encoder.embed(wavio.read_mono(path, where, RATE))  # type: ignore[union-attr]
