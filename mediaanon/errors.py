@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # at least one recording failed; the others are done
 EXIT_USAGE = 2  # bad command line, option or pipeline file: nothing was run
 EXIT_MODEL = 3  # a model is missing or its hash does not match
+EXIT_REVIEW = 4  # every recording done, but some bundles need a person's review (verdict "review")
 
 
 class MediaanonError(Exception):

@@ -19,6 +19,7 @@ class Word:
     end: float
     word: str  # as the ASR produced it, usually with a leading space
     probability: float = 1.0
+    speaker: str | None = None  # diarization label ("S1", "S2" …), None before/without diarization
 
 
 @dataclass(frozen=True)

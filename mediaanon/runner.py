@@ -36,6 +36,7 @@ class Result:
     message: str = ""
     exit_code: int = EXIT_OK
     stage: str = ""
+    verdict: str = ""  # clean | review for done bundles (see mediaanon.review); "" when not judged
 
 
 def run(inputs: list[str | Path], outdir: Path, pipeline: Pipeline, *, id_from: str = "stem",
