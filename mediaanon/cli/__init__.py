@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "pipelines": "mediaanon.cli.catalog",
     "models": "mediaanon.cli.catalog",
     "doctor": "mediaanon.cli.catalog",
+    "deposit": "mediaanon.cli.deposit",
+    "verify": "mediaanon.cli.verify",
 }
 
 
