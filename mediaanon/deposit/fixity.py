@@ -147,9 +147,12 @@ def verify_bag(path: Path, processes: int = 1) -> FixityReport:
         bag.validate(processes=processes)
     except bagit.BagValidationError as exc:
         report.problems += [_bag_problem(d) for d in exc.details] or [
-            Problem("invalid", ".", " ".join(str(exc.message).split()))]
+            Problem("invalid", "bag-info.txt", " ".join(str(exc.message).split()))]
+        if not exc.details:
+            report.problems += _bag_details(bag, processes)
     except bagit.BagError as exc:
         report.problems.append(Problem("invalid", ".", " ".join(str(exc).split())))
+    report.problems = list(dict.fromkeys(report.problems))  # bagit can name a missing file twice
     oxum = str(bag.info.get("Payload-Oxum", "0.0")).split(".")
     report.bytes, report.files = (int(oxum[0]), int(oxum[1])) if len(oxum) == 2 and all(
         x.isdigit() for x in oxum) else (0, len(bag.payload_entries()))
@@ -223,6 +226,25 @@ def _crate_files(root: Path) -> dict[str, str | None]:
         if "File" in types and "://" not in eid and eid not in CRATE_EXTRAS:
             out[eid.removeprefix("./")] = e.get("sha256")
     return out
+
+
+def _bag_details(bag: Any, processes: int) -> list[Problem]:
+    """Which files are wrong, when ``validate`` stopped early at a Payload-Oxum mismatch.
+
+    bagit fails fast on the file count/size (without details); the steps it
+    skipped are its own completeness and checksum checks, run here one by one
+    (private methods of bagit 1.x, pinned in pyproject) so the report names
+    every missing, extra and changed file."""
+    import bagit
+
+    out: list[Problem] = []
+    for step in (bag._validate_completeness, lambda: bag._validate_entries(processes)):
+        try:
+            step()
+        except bagit.BagValidationError as exc:
+            out += [_bag_problem(d) for d in exc.details]
+    gone = {p.path for p in out if p.kind == "missing"}  # bagit also reports these as unreadable checksums
+    return [p for p in out if p.kind != "changed" or p.path not in gone]
 
 
 def _bag_problem(detail: Any) -> Problem:
