@@ -243,3 +243,29 @@ def test_refusals_are_clear(study, tmp_path):
     with pytest.raises(DepositError, match="nothing to deposit: 1 bundle"):
         deposit(only_review, tmp_path / "pkg")
     assert not (tmp_path / "pkg").exists()
+
+
+def test_nested_bundle_ids_keep_their_folders(tmp_path):
+    """Stem ids mirror the input tree (``site1/a``); the package keeps that shape and stays valid."""
+    import mediafactory
+    from mediaanon import runner
+
+    from _deposit_study import build, stamp_verdict_until_review_lands
+
+    tree = tmp_path / "in"
+    (tree / "site1").mkdir(parents=True)
+    (tree / "site2").mkdir()
+    mediafactory.tone(tree / "site1" / "a.wav", seconds=0.5)
+    mediafactory.tone(tree / "site2" / "a.wav", seconds=0.5, freq=550)
+    with registered_test_stages():
+        res = runner.run([tree], tmp_path / "out", build(["test_gain"]))
+    assert sorted(r.id for r in res) == ["site1/a", "site2/a"]
+    for r in res:
+        stamp_verdict_until_review_lands(r.path, "clean")
+    result = deposit(tmp_path / "out", tmp_path / "pkg")
+    assert result.bundles == ["site1/a", "site2/a"]
+    assert (tmp_path / "pkg" / "data" / "site2" / "a" / "media.flac").is_file()
+    bagit.Bag(str(tmp_path / "pkg")).validate()
+    crate = ROCrate(str(tmp_path / "pkg" / "data"))
+    assert {e.id for e in crate.data_entities if e.type == "Dataset"} == {"site1/a/", "site2/a/"}
+    assert bagit.Bag(str(tmp_path / "pkg")).info["Mediaanon-Id-Scheme"] == "file-stem"
