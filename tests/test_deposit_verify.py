@@ -50,6 +50,8 @@ def test_clean_bundle_outdir_bag_and_crate_verify_ok(study, packages):
     out = verify(study.outdir)
     assert out.kind == "outdir" and out.ok and out.bundles == 4
     assert any("1 failure record" in n for n in out.notes)
+    assert any(n.startswith("3 file(s) outside bundle folders") for n in out.notes)  # study.json/.csv, index
+    assert one.notes == [] and verify(packages / "bag").notes == []  # clean output: nothing to warn about
     bag = verify(packages / "bag")
     assert bag.kind == "bag" and bag.ok and bag.bundles == 2 and bag.files == 5  # 2 bundles x 2 + crate
     crate = verify(packages / "crate")
@@ -108,8 +110,10 @@ def test_crate_damage(study, packages, tmp_path):
     crate = Path(shutil.copytree(packages / "crate", tmp_path / "crate"))
     flip_byte(crate / study.clean[1] / "media.mp4")
     (crate / "extra.bin").write_bytes(b"\0")
+    (crate / study.clean[0] / "media.flac").unlink()
     report = verify(crate)
-    assert kinds(report) == sorted([("changed", f"{study.clean[1]}/media.mp4"), ("extra", "extra.bin")])
+    assert kinds(report) == sorted([("changed", f"{study.clean[1]}/media.mp4"), ("extra", "extra.bin"),
+                                    ("missing", f"{study.clean[0]}/media.flac")])
     (crate / "ro-crate-metadata.json").write_text("not json")
     assert [p.kind for p in verify(crate).problems] == ["invalid"]
 

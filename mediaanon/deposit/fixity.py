@@ -130,7 +130,12 @@ def verify_outdir(path: Path, progress: Callable[[str], None] | None = None) -> 
         report.bytes += size
     if found.failed:
         report.notes.append(f"{len(found.failed)} failure record(s): no bundle, nothing to check")
-    report.notes.append("files outside bundle folders (study summary, index.html) carry no checksum")
+    inside = {b.id for b in found.bundles} | {rid for rid, _ in found.unreadable}
+    loose = [f for f in bundle_files(path) if not any(part.startswith(".") for part in f.split("/"))
+             and not f.endswith(".failed.json") and not any(f.startswith(i + "/") for i in inside)]
+    if loose:
+        report.notes.append(f"{len(loose)} file(s) outside bundle folders (study summary, index.html …) carry no "
+                            "checksum and were not checked")
     return report
 
 
