@@ -11,7 +11,8 @@ nested).  What is *never* deposited, whatever the options:
   (``study.json``/``study.csv``) and ``index.html`` list review and failed
   rows too, so they do not describe the deposited set (the crate and
   bag-info do that instead); the study register and key live outside OUTDIR
-  by contract, and a file that looks like one is refused anyway.
+  by contract, and one copied into a bundle folder would be a file the
+  processing log does not list, which stops the deposit (see :mod:`.fixity`).
 
 Fail closed on verdicts: a bundle whose log has no verdict (written before
 verdicts existed) counts as *not* clean, like a ``review`` one — it goes in
