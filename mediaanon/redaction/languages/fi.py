@@ -30,6 +30,13 @@ AGE = re.compile(
 STREET = r"(?:katu|kadulla|kadulle|kadun|tie|tiellä|tielle|tien|kuja|kujalla|polku|väylä|raitti|ranta|puisto|tori|kaari|rinne|mäki|aukio|portti)"
 ADDRESS = re.compile(rf"(?<!\w)[A-ZÅÄÖ][a-zåäö]+{STREET}\s+\d{{1,4}}[A-Za-z]?(?:\s+[A-Z]\s?\d{{1,3}})?(?![\d])")
 
+# "Hervannan koulu(a)", "Turun kaupungilla", "Kaukajärven kirjastossa": a place's genitive + an institution
+INSTITUTION = re.compile(
+    r"(?<!\w)[A-ZÅÄÖ][a-zåäö-]+n\s+(?:koulu|kirjasto|sairaala|yliopisto|ammattikorkeakoulu|lukio|päiväkoti|kaupun[gk]i|"
+    r"kunta|kunna|seurakun|terveyskeskus|kirkko|kirko|yhtiö|osuuskaup|vankila|varuskun)[a-zåäö]*")
+RELATION = re.compile(
+    r"(?i:\b(?:poika|poikani|tyttö|tytär|tyttäreni|mies|mieheni|vaimo|vaimoni|veli|veljeni|sisko|siskoni|äiti|isä|"
+    r"naapuri|kaveri|ystävä|esimies|pomo|lääkäri)\s+)([A-ZÅÄÖ][a-zåäö]+)")
 # case endings, longest first; after stripping, a doubled final vowel is single ("Tamperee-" → "Tampere")
 ENDINGS = ("seen", "siin", "ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle", "ksi", "na", "nä", "ta", "tä",
            "hun", "hin", "hen", "han", "hon", "hön", "un", "in", "en", "an", "on", "yn", "än", "ön", "n", "a", "ä")
@@ -43,6 +50,8 @@ def rules(text: str, keep_months: bool) -> list[Candidate]:
         out = [c for c in out if re.search(r"\d|" + words_of(ORDINALS), text[c.start:c.end], re.I)]
     out += regex(AGE, text, "AGE", 0.85, "age_fi")
     out += regex(ADDRESS, text, "ADDRESS", 0.85, "address_fi")
+    out += regex(INSTITUTION, text, "ORGANIZATION", 0.8, "institution_fi")
+    out += regex(RELATION, text, "PERSON", 0.75, "relation_name_fi", group=1)
     return out
 
 

@@ -29,6 +29,14 @@ ADDRESS = re.compile(
     rf"(?<!\w)\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+{STREET}\s+(?:(?:de la|du|des|de l'|de l’|de|d'|d’|la|le|les)\s*)?"
     rf"(?-i:[A-ZÉÈÀÂÎ][\w'’-]+)(?:\s+(?-i:[A-ZÉÈÀÂÎ][\w'’-]+))*", re.IGNORECASE)
 
+INSTITUTION = re.compile(
+    r"(?<!\w)(?:école|ecole|collège|college|lycée|lycee|université|universite|hôpital|hopital|clinique|médiathèque|"
+    r"bibliothèque|mairie|CHU|centre hospitalier|EHPAD|crèche|maternelle|IUT|fac)\s+(?:(?:de la|du|des|de l'|de l’|de|d'|d’)\s*)?"
+    r"[A-ZÉÈÀÂÎ][\w'’-]+(?:\s+[A-ZÉÈÀÂÎ][\w'’-]+)*")
+RELATION = re.compile(
+    r"(?i:\b(?:fils|fille|mari|femme|frère|frere|sœur|soeur|mère|mere|père|pere|voisin|voisine|copain|copine|ami|amie|"
+    r"cousin|cousine|docteur|médecin|chef|patron|patronne)\s+)([A-ZÉÈÀÂÎ][\w'’-]+)")
+
 
 def rules(text: str, keep_months: bool) -> list[Candidate]:
     out = regex(DATE, text, "DATE", 0.85, "date_fr")
@@ -36,6 +44,8 @@ def rules(text: str, keep_months: bool) -> list[Candidate]:
         out = [c for c in out if re.search(r"\d|" + DAY, text[c.start:c.end], re.I)]
     out += _ages(text)
     out += regex(ADDRESS, text, "ADDRESS", 0.85, "address_fr")
+    out += regex(INSTITUTION, text, "ORGANIZATION", 0.8, "institution_fr")
+    out += regex(RELATION, text, "PERSON", 0.75, "relation_name_fr", group=1)
     return out
 
 

@@ -36,6 +36,7 @@ FILLERS = {
     "fi": frozenset("no niin joo tota siis sit sitten ja mä mun me se ne okei kyllä ei eiks ihan".split()),
     "fr": frozenset("euh bah bon ben alors voilà genre quoi ouais oui non enfin bref".split()),
 }
+TITLES = frozenset("docteur dr madame monsieur mme mlle maître professeur tohtori lääkäri rouva herra neiti".split())
 
 
 def _results(cands: list[Candidate], entities: list[str] | None) -> list[RecognizerResult]:
@@ -84,7 +85,8 @@ class LanguageRecognizer(EntityRecognizer):
             if typ is None:
                 continue
             words = [t for t in e if not t.is_punct]
-            while words and (words[0].lower_ in fillers or words[0].is_stop) and typ != "ORGANIZATION":
+            while words and (words[0].lower_ in fillers or words[0].is_stop or words[0].lower_.rstrip(".") in TITLES) \
+                    and typ != "ORGANIZATION":
                 words = words[1:]
             if not words or not any(t.text[:1].isupper() for t in words):
                 continue  # NER on a lower-case common word: not a name in Whisper's cased output
