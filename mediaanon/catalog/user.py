@@ -75,6 +75,8 @@ def add(name: str, folder: Path, kind: str = "ctranslate2", languages: tuple[str
     if kind == "spacy":  # a folder model: one hash over the tree, like the shipped spaCy pipelines
         entry["tree_sha256"] = models.tree_hash(folder)
     else:
+        main = KINDS[kind][0]  # first: the file whose hash names the model in the log
+        files.sort(key=lambda p: p.relative_to(folder).as_posix() != main)
         entry["files"] = {p.relative_to(folder).as_posix(): models.sha256_file(p) for p in files}
     data = user_entries()
     data[name] = entry
@@ -82,6 +84,6 @@ def add(name: str, folder: Path, kind: str = "ctranslate2", languages: tuple[str
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".models.", suffix=".yaml", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        yaml.safe_dump(data, fh, sort_keys=True, allow_unicode=True)
+        yaml.safe_dump(data, fh, sort_keys=False, allow_unicode=True)
     os.replace(tmp, path)
     return entry

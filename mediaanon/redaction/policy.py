@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from mediaanon.errors import ConfigError
 from mediaanon.redaction.options import RedactionOptions
 from mediaanon.resources import policies_dir
 
@@ -38,8 +39,8 @@ AGE_WORDS = {  # enough to read a spoken age: en, fi, fr tens and units
 }
 
 
-class PolicyError(ValueError):
-    """A policy that does not exist or does not parse (a usage error: exit 2)."""
+class PolicyError(ConfigError, ValueError):
+    """A policy that does not exist or does not parse (a usage error: exit 2; a ValueError for option checks)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ FUNCTION_WORDS = {
 }
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 MIN_HITS = 2  # function words needed at all
-MARGIN = 2.0  # the winner must have this many times the runner-up's hits
+MARGIN = 1.5  # the winner must have this many times the runner-up's hits
 
 
 def detect(text: str) -> tuple[str | None, str]:

@@ -44,16 +44,17 @@ class LoadedPipeline:
             out.update(self.model.log_entry())
         else:
             out["name"] = "rules_only"
+            out["warning"] = f"no NER pipeline for {self.language.name}: names only from rules and the known-names list"
         return out
 
 
 def remedy(lang: Language) -> str:
     if lang.extra:
         return (f"install it with pip install 'mediaanon[{lang.extra}]' (or place it and pass --models-dir), "
-                f"or set rules_only to redact with rules and known names only")
+                f"or use --rules-only (redact_transcript.rules_only=true) to redact with rules and known names only")
     return (f"no {lang.name} pipeline ships on the package registry: bring one (e.g. spaCy's {lang.code}_core_news_md "
             f"folder) and register it with `mediaanon models add {lang.code}_pipeline DIR --kind spacy --language "
-            f"{lang.code}`, or set rules_only to redact with rules and known names only")
+            f"{lang.code}`, or use --rules-only (redact_transcript.rules_only=true) to redact with rules and known names only")
 
 
 def pipeline_name(lang: Language) -> str:
