@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from mediaanon.errors import ConfigError
+from mediaanon.options import build_options
 from mediaanon.redaction.options import RedactionOptions
 from mediaanon.resources import policies_dir
 
@@ -120,12 +121,12 @@ def load(name_or_file: str | Path) -> Policy:
         raise PolicyError(f"policy {path.name}: unknown option(s) {', '.join(bad)}")
     if data.get("ages", "remove") not in AGE_MODES or data.get("dates", "remove") not in DATE_MODES:
         raise PolicyError(f"policy {path.name}: ages must be one of {AGE_MODES}, dates one of {DATE_MODES}")
+    try:  # coerce and check the values the way a pipeline's options are ("maybe" is no bool)
+        coerced = build_options(RedactionOptions, dict(opts), f"policy {path.name}")
+    except ConfigError as exc:
+        raise PolicyError(str(exc)) from None
     pol = Policy(name=path.stem, description=str(data.get("description", "")), keeps=tuple(data.get("keeps") or ()),
-                 removes=tuple(data.get("removes") or ()), options=dict(opts), ages=data.get("ages", "remove"),
-                 dates=data.get("dates", "remove"),
+                 removes=tuple(data.get("removes") or ()), options={k: getattr(coerced, k) for k in opts},
+                 ages=data.get("ages", "remove"), dates=data.get("dates", "remove"),
                  generalised_format=data.get("generalised_format", "[{type}: {value}]"))
-    try:
-        pol.apply(RedactionOptions()).validate()
-    except (TypeError, ValueError) as exc:
-        raise PolicyError(f"policy {path.name}: {exc}") from None
     return pol
