@@ -31,6 +31,19 @@ PLATES = (
     re.compile(r"(?<![\w-])[A-Z]{3} ?\d{2}[A-Z0-9](?![\w-])"),  # Swedish ABC 12D
 )
 
+# Whisper writes a spoken number as comma-separated groups ("numéro 6, 12, 34, 56, 78", "numero 040, 123, 4567"):
+# after a phone cue, three or more digit groups are a phone number whatever the grouping
+PHONE_CUE = re.compile(r"(?i)(?:numéro|numero|numeroon|numeroni|numerosta|puhelin\w*|soita\w*|appelle\w*|joindre|portable"
+                       r"|phone|number|mobile)\W{1,12}(?:(?:est|on|c'est|le|au|is)\W+){0,3}"
+                       r"((?:\+?\d{1,4}[ ,.-]{1,3}){2,}\d{1,4})(?!\w)")
+# a phone number read out digit by digit, as words ("nolla neljä nolla, yksi kaksi kolme", "zéro six douze …")
+DIGIT_WORDS = {
+    "fi": ("nolla", "yksi", "yks", "kaksi", "kaks", "kolme", "neljä", "viisi", "viis", "kuusi", "seitsemän",
+           "seittemän", "kahdeksan", "kaheksan", "yhdeksän", "yheksän"),
+    "fr": ("zéro", "zero", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze",
+           "treize", "quatorze", "quinze", "seize", "vingt", "trente", "quarante", "cinquante", "soixante"),
+}
+MIN_DIGIT_WORDS = 5  # fewer is a count ("kaksi tai kolme"), not a number read out
 NUMERIC_DATE = re.compile(r"(?<![\w.])(?:[0-3]?\d)[./](?:[01]?\d)[./](?:\d{4}|\d{2})(?![\w])|(?<![\w.])[0-3]?\d\.[01]?\d\.(?!\d)")
 YEAR = re.compile(r"(?<![\w.,-])(?:19|20)\d{2}(?![\w])")
 
@@ -40,6 +53,24 @@ def phones(text: str, language: str) -> list[Candidate]:
     for pat in PHONES.get(language, ()):
         out += [Candidate(m.start(), m.end(), "PHONE", 0.85, f"phone_{language}") for m in re.finditer(pat, text)]
     out += [Candidate(m.start(), m.end(), "PHONE", 0.8, "phone_international") for m in INTERNATIONAL.finditer(text)]
+    out += regex(PHONE_CUE, text, "PHONE", 0.8, "phone_cued", group=1)
+    out += spoken_digits(text, language)
+    return out
+
+
+def spoken_digits(text: str, language: str) -> list[Candidate]:
+    """Runs of >= MIN_DIGIT_WORDS digit words (compounds such as "yksikaksi" count per part) as a PHONE."""
+    words = DIGIT_WORDS.get(language)
+    if not words:
+        return []
+    alt = words_of(words)
+    word = rf"(?:{alt})(?:-?(?:{alt}))*"
+    run = re.compile(rf"(?i)(?<!\w){word}(?:[\s,.-]+{word})+(?!\w)")
+    out = []
+    for m in run.finditer(text):
+        n = len(re.findall(rf"(?i){alt}", m.group()))
+        if n >= MIN_DIGIT_WORDS:
+            out.append(Candidate(m.start(), m.end(), "PHONE", 0.75, f"spoken_digits_{language}"))
     return out
 
 
