@@ -122,3 +122,19 @@ def test_poor_transcription_warning_uses_published_fleurs_wer() -> None:
     assert poor_transcription_warning("en", "whisper-base") is None
     assert poor_transcription_warning("sv", "whisper-small") and "21 %" in poor_transcription_warning("sv", "whisper-small")
     assert poor_transcription_warning("fr", "whisper-small") is None  # 13 %: below the warning line
+
+
+@pytest.mark.parametrize("text,language,span", [
+    ("Mon numéro est numéro 6, 12, 34, 56, 78. Merci", "fr", "6, 12, 34, 56, 78"),
+    ("Puhelinnumeroni on 040, 123, 4567.", "fi", "040, 123, 4567"),
+    ("numero on nolla neljä nolla, yksikaksi kolme, neljä", "fi", "nolla neljä nolla, yksikaksi kolme, neljä"),
+    ("c'est le zéro six, douze, trente-quatre, cinquante-six", "fr", "zéro six, douze, trente-quatre, cinquante-six"),
+])
+def test_phones_as_whisper_writes_them(text, language, span) -> None:
+    assert ("PHONE", span) in spans(common.phones(text, language), text)
+
+
+@pytest.mark.parametrize("text,language", [("meillä on kaksi tai kolme lasta", "fi"), ("deux ou trois fois", "fr"),
+                                           ("I bought 3, 4, 5 apples", "en")])
+def test_counts_are_not_phones(text, language) -> None:
+    assert not common.phones(text, language)
