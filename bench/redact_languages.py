@@ -1,16 +1,21 @@
 """Benchmark: redaction of Finnish and French interview passages, and English under ``strict``.
 
 Data (written for this benchmark, no real people; PII marked ``{TYPE:text}``):
-- ``bench/data/redact_fi.jsonl``: 28 dev + 10 held-out Finnish passages,
-- ``bench/data/redact_fr.jsonl``: 28 dev + 10 held-out French passages,
+- ``bench/data/redact_fi.jsonl``: 28 dev + 10 held-out + 10 held-out2 Finnish passages,
+- ``bench/data/redact_fr.jsonl``: 28 dev + 10 held-out + 10 held-out2 French passages,
   both the way Whisper writes colloquial speech (cased, punctuated, spoken
   forms such as "mä oon", "tota", "euh", "bah"); bare years and countries are
   not marked (the default policy keeps them);
 - ``bench/data/redact_en_strict.jsonl``: 12 fresh English passages, all
   held-out, marked as ``strict`` sees them (bare years and countries are PII).
-All files were committed before any language rule was written; the rules were
-tuned on the dev passages only.  The held-out passages were not looked at
-while tuning.
+dev, held-out and the English set were committed before any language rule was
+written; the rules were tuned on the dev passages only and the held-out
+passages were not looked at while tuning.  held-out2 was written after that
+tuning pass (harder: brand employers, district schools, hyphenated and rare
+names) and has not been tuned on; its misses, looked at only for the report,
+are a marking slip (a first "Ilmari" left unmarked, so it counts as an
+ordinary word removed), an age whose cue is not adjacent ("täytin silloin
+kolmekymmentä") and a title marked inside a name ("Mme Roux").
 
 Figures (one line each, per language and split): recall (a marked span counts
 as caught when >= 80 % of its characters are redacted; a leading article or
