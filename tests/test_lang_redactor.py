@@ -105,3 +105,18 @@ def test_redact_text_without_a_clear_language_asks_for_it() -> None:
 def test_redact_text_language_without_pipeline_exits_3() -> None:
     run = redact_text("--language", "da", stdin="Jeg hedder Mette og bor i Aarhus.\n")
     assert run.returncode == 3 and run.stdout == "" and "Traceback" not in run.stderr
+
+
+def test_finnish_without_voikko_runs_ner_only_and_still_matches_inflected_names(monkeypatch) -> None:
+    """No libvoikko: the lemmatizer is left out, NER works, known names still match by suffix rules."""
+    pytest.importorskip("spacy_fi_experimental_web_md", reason="install mediaanon[fi]")
+    from mediaanon.redaction.languages import pipeline, recognizer
+
+    monkeypatch.setattr(pipeline, "_voikko_works", lambda: False)
+    loaded = pipeline.load.__wrapped__("fi")
+    assert loaded.lemmatizer is False and "lemmatizer" not in loaded.nlp.pipe_names
+    assert loaded.log_entry()["lemmatizer"] is False
+    rec = recognizer.LanguageRecognizer(loaded.language, loaded.nlp, KnownNames.parse("PLACE: Lahti\n"))
+    text = "Mikko Virtanen asui ennen lahdessa"
+    found = {(text[c.start:c.end], c.type) for c in rec.candidates(text, loaded.nlp(text))}
+    assert ("lahdessa", "PLACE") in found and ("Mikko Virtanen", "PERSON") in found
