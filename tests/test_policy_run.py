@@ -85,6 +85,7 @@ def test_stage_uses_the_transcript_language_and_logs_policy_and_pipeline(tmp_pat
     assert "55 %" in summary["transcription_warning"]
     assert "Virtanen" not in rec.redacted_text and "[AGE: 40-49]" in rec.redacted_text
     assert any(m.name == "spacy_fi_experimental_web_md" for m in stage.models_used)
+    assert stage.options.keep_months is True  # fsd's value: the processing log's filled options are the effective ones
 
 
 @pytest.mark.slow

@@ -41,6 +41,7 @@ class RedactTranscript(Stage):
     def __init__(self, options: Any, context: RunContext):
         super().__init__(options, context)
         self.redactor = Redactor(self.options, names=context.names_file, models_dir=context.models_dir)
+        self.options = self.redactor.options  # with the policy's fields: the log's filled options are the effective ones
         self.redactors = {self.redactor.language: self.redactor}  # language -> Redactor (auto: one per language met)
         self._use(self.redactor)
 
