@@ -146,8 +146,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="first 20 passages only")
     ap.add_argument("--show-misses", metavar="SPLIT", help="list missed PII spans and removed other words of SPLIT (dev/heldout/synth)")
+    ap.add_argument("--languages", action="store_true", help="run the Finnish/French/English-strict sets instead"
+                                                              " (bench/redact_languages.py)")
     ap.add_argument("--synth", type=int, default=400, metavar="N", help="presidio-research sentences to add (0: none; default 400)")
     args = ap.parse_args()
+    if args.languages:
+        from redact_languages import main as languages_main
+
+        return languages_main(["--quick"] if args.quick else [])
 
     from presidio_anonymizer import AnonymizerEngine
     from spacy.lang.en.stop_words import STOP_WORDS

@@ -54,6 +54,9 @@ class ModelSpec:
     tree_sha256: str = ""  # for folder models: hash over every file (see tree_hash)
     derived_from: str = ""  # for converted models: the source model's name
     optional: bool = False  # not installed by default; absence is not a `verify` failure
+    languages: tuple[str, ...] = ()  # what it transcribes / analyses ("multi": Whisper's 99 languages)
+    size_mb: float = 0.0  # download size, for `models list`
+    path: str = ""  # user manifest only: the folder `models add` registered
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,21 @@ def _load_converters() -> None:
 
 
 def manifest() -> dict[str, ModelSpec]:
+    """The shipped manifest plus the user's (``models add``); a user entry never replaces a shipped one."""
     data = yaml.load((manifest_dir() / "manifest.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
-    return {name: ModelSpec(name=name, **fields) for name, fields in data.items()}
+    specs = {name: _spec(name, fields) for name, fields in data.items()}
+    from mediaanon.catalog.user import user_entries
+
+    for name, fields in user_entries().items():
+        specs.setdefault(name, _spec(name, fields))
+    return specs
+
+
+def _spec(name: str, fields: dict[str, Any]) -> ModelSpec:
+    fields = dict(fields)
+    if "languages" in fields:
+        fields["languages"] = tuple(fields["languages"])
+    return ModelSpec(name=name, **fields)
 
 
 def spec(name: str) -> ModelSpec:
@@ -138,6 +154,8 @@ def candidates(s: ModelSpec, models_dir: Path | None) -> list[tuple[str, Path]]:
         if d:
             out.append(("models-dir", Path(d) / s.name))
     out.append(("cache", user_cache() / s.name))
+    if s.path:
+        out.append(("user", Path(s.path)))
     if s.module_path:
         top, _, rest = s.module_path.partition("/")
         try:

@@ -1,6 +1,6 @@
 """Where the packaged presets and model manifest live.
 
-One source of truth: ``pipelines/`` and ``models/`` sit at the repository
+One source of truth: ``pipelines/``, ``models/`` and ``policies/`` sit at the repository
 root and the wheel build copies them to ``mediaanon/_data/``.  An installed
 wheel finds them there; an editable install or a checkout finds the root ones.
 """
@@ -24,3 +24,7 @@ def pipelines_dir() -> Path:
 
 def models_dir() -> Path:
     return _find("models")
+
+
+def policies_dir() -> Path:
+    return _find("policies")

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "run": "mediaanon.cli.run",
     "redact-text": "mediaanon.cli.text",
     "pipelines": "mediaanon.cli.catalog",
+    "policies": "mediaanon.cli.catalog",
     "models": "mediaanon.cli.catalog",
     "doctor": "mediaanon.cli.catalog",
     "deposit": "mediaanon.cli.deposit",

@@ -21,6 +21,9 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="STAGE.OPTION=VALUE",
                    help="override one option of the pipeline, e.g. --set transcribe.engine=openai-whisper"
                         " or --set output.audio_format=wav; repeatable")
+    r.add_argument("--policy", metavar="NAME|FILE", help="archive policy for the transcript: hipaa, fsd, ukds, strict"
+                                                          " (see `mediaanon policies`) or a policy YAML; same as"
+                                                          " --set redact_transcript.policy=NAME")
     r.add_argument("--models-dir", type=Path, help="extra folder searched for model files (DIR/<model>/<file>)")
     r.add_argument("--names", type=Path, help="per-study list of known names, one per line, optionally 'TYPE: text'"
                                               " (PERSON, PLACE, ORGANIZATION …); matched case-insensitively and"
@@ -52,7 +55,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.names is not None and not args.names.is_file():
         raise usage_error("--names: file not found")
     context = RunContext(models_dir=args.models_dir, device=args.device, names_file=args.names, study_key=key)
-    pipe = pipeline.load(args.pipeline or pipeline.DEFAULT_PRESET, context, args.overrides)
+    overrides = args.overrides + ([f"redact_transcript.policy={args.policy}"] if args.policy else [])
+    pipe = pipeline.load(args.pipeline or pipeline.DEFAULT_PRESET, context, overrides)
     hook, close = make_hook(enabled=sys.stderr.isatty() and not args.quiet)
     try:
         results = runner.run(args.inputs, args.outdir, pipe, id_from=args.id_from, key=key,

@@ -25,6 +25,9 @@ class RedactionOptions:
     keep_months: bool = False  # a month alone stays; by default one tied to an event ("in September") is redacted
     keep_countries: bool = True  # country names stay (HIPAA Safe Harbor removes places below state level)
     stable_known_numbers: bool = True  # known-names entries keep their file order as number in every recording
+    language: str = "auto"  # en, fi, fr …; auto: the transcript's language in a run (the library's Redactor: en)
+    rules_only: bool = False  # no NER pipeline for the language: rules, checksums and known names only (logged)
+    policy: str | None = None  # archive policy: hipaa, fsd, ukds, strict (policies/*.yaml) or a YAML file
 
     def validate(self) -> None:
         bad = sorted(set(self.entities) - set(TYPES))
@@ -43,6 +46,10 @@ class RedactionOptions:
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"marker_format/unnumbered_format may use only {{type}} and {{n}} ({exc})") from None
         self.label_map()
+        if self.language != "auto":
+            from mediaanon.redaction.languages import get
+
+            get(self.language)
 
     def label_map(self) -> dict[str, str]:
         """Type → label written in markers, defaults overridden by ``labels``."""

@@ -15,6 +15,7 @@ from typing import Any
 from mediaanon.options import build_options
 from mediaanon.records import PiiSpan
 from mediaanon.redaction import engine as eng
+from mediaanon.redaction import policy as pol
 from mediaanon.redaction.lexicon import Vocabulary
 from mediaanon.redaction.markers import MarkerBook, assign
 from mediaanon.redaction.names import KnownNames
@@ -45,7 +46,10 @@ class Redactor:
     def __init__(self, options: RedactionOptions | dict[str, Any] | None = None,
                  names: KnownNames | str | Path | None = None, models_dir: Path | None = None):
         self.options = build_options(RedactionOptions, options, "redaction")
-        self.nlp, self.model = eng.load_spacy(models_dir)
+        self.policy = pol.load(self.options.policy) if self.options.policy else None
+        if self.policy is not None:
+            self.options = self.policy.apply(self.options)
+        self.language = "en" if self.options.language == "auto" else self.options.language
         known = KnownNames(threshold=self.options.fuzzy_threshold)
         if self.options.names_file:
             known = known.merged(KnownNames.load(self.options.names_file, self.options.fuzzy_threshold))
@@ -55,6 +59,11 @@ class Redactor:
             known = known.merged(KnownNames.load(names, self.options.fuzzy_threshold))
         known.threshold = self.options.fuzzy_threshold
         self.names = known
+        if self.language != "en" or self.options.rules_only:
+            self._build_language(models_dir)
+            return
+        self.nlp, self.model = eng.load_spacy(models_dir)
+        self.pipeline_log = {"language": "en", "ner": True, **self.model.log_entry()}
         recognizers: list[Any] = []
         if self.options.asr_rules:
             recognizers.append(AsrRecognizer(self.nlp, eng.suffix_checker(), self.options.keep_years,
@@ -64,6 +73,20 @@ class Redactor:
         self.analyzer = eng.analyzer(self.nlp, recognizers)
         log.debug("redactor ready: %d recognizers, %d known names", len(self.analyzer.registry.recognizers), len(known))
 
+    def _build_language(self, models_dir: Path | None) -> None:
+        """The analyzer for a non-English language (or rules_only): its own pipeline, or fail closed."""
+        from mediaanon.redaction.languages import pipeline, recognizer
+
+        loaded = pipeline.load(self.language, self.options.rules_only, models_dir)
+        self.language = loaded.language.code
+        self.nlp, self.model = loaded.nlp, loaded.model
+        self.pipeline_log = loaded.log_entry()
+        o = self.options
+        rec = recognizer.LanguageRecognizer(loaded.language, self.nlp, self.names, ner=loaded.model is not None,
+                                            keep_years=o.keep_years, keep_countries=o.keep_countries,
+                                            keep_months=o.keep_months)
+        self.analyzer = recognizer.analyzer(self.language, self.nlp, [rec])
+
     @property
     def recognizer_names(self) -> list[str]:
         return sorted({r.name for r in self.analyzer.registry.recognizers})
@@ -72,7 +95,7 @@ class Redactor:
         """Every finding above the threshold, in our types (before overlap resolution)."""
         if not text.strip():
             return []
-        results = self.analyzer.analyze(text=text, language="en", score_threshold=self.options.score_threshold)
+        results = self.analyzer.analyze(text=text, language=self.language, score_threshold=self.options.score_threshold)
         out = []
         for r in results:
             typ = PRESIDIO_TYPES.get(r.entity_type)
@@ -90,7 +113,9 @@ class Redactor:
         that a weaker rule calls PERSON stays an organisation (and is kept
         when organisations are not redacted).
         """
-        return [c for c in resolve(text, self.candidates(text)) if c.type in self.options.entities]
+        keep = self.policy.keep_span if self.policy is not None else (lambda typ, original: False)
+        return [c for c in resolve(text, self.candidates(text))
+                if c.type in self.options.entities and not keep(c.type, text[c.start:c.end])]
 
     def redact(self, text: str) -> RedactionResult:
         """Redact one text; markers are numbered within this text."""
@@ -101,6 +126,8 @@ class Redactor:
         pos = 0
         spans: list[PiiSpan] = []
         for c, marker in marked:
+            if self.policy is not None:
+                marker = self.policy.marker(c.type, text[c.start:c.end], marker)
             parts.append(text[pos:c.start])
             parts.append(marker)
             pos = c.end

@@ -41,8 +41,31 @@ class RedactTranscript(Stage):
     def __init__(self, options: Any, context: RunContext):
         super().__init__(options, context)
         self.redactor = Redactor(self.options, names=context.names_file, models_dir=context.models_dir)
-        model = self.redactor.model
-        self.models_used.append(ModelUse(SPACY_MODEL, model.sha256, str(model.path), "cpu"))
+        self.options = self.redactor.options  # with the policy's fields: the log's filled options are the effective ones
+        self.redactors = {self.redactor.language: self.redactor}  # language -> Redactor (auto: one per language met)
+        self._use(self.redactor)
+
+    def _use(self, redactor: Redactor) -> None:
+        model = redactor.model
+        if model is not None:
+            self.models_used.append(ModelUse(model.spec.name or SPACY_MODEL, model.sha256, str(model.path), "cpu"))
+
+    def _redactor_for(self, transcript: Any) -> Redactor:
+        """The transcript's language selects the pipeline (``language: auto``); a missing one fails closed."""
+        if self.options.language != "auto":
+            return self.redactor
+        from mediaanon.redaction.languages import get
+
+        try:
+            code = get(transcript.language or "en").code
+        except ValueError as exc:
+            raise StageError(f"redact_transcript: {exc}; set redact_transcript.rules_only=true to redact with rules"
+                             f" and known names only") from None
+        if code not in self.redactors:
+            self.redactors[code] = Redactor(replace(self.options, language=code), names=self.redactor.names,
+                                            models_dir=self.context.models_dir)
+            self._use(self.redactors[code])
+        return self.redactors[code]
 
     def __call__(self, recording: "Recording", hook: "Hook") -> dict[str, Any]:
         transcript = recording.transcript
@@ -52,7 +75,8 @@ class RedactTranscript(Stage):
         text = timemap.text
         if text != transcript.text:  # both are the offset basis of PiiSpan: they must agree
             raise StageError(f"{recording.id}: transcript text and segment texts disagree")
-        result = self.redactor.redact(text)
+        redactor = self._redactor_for(transcript)
+        result = redactor.redact(text)
         spans = []
         for s in result.spans:
             tr = timemap.time(s.start, s.end)
@@ -73,7 +97,14 @@ class RedactTranscript(Stage):
         recording.facts.add("pii")
         hook(Progress(recording.id, self.name, done=len(segments), total=len(segments), unit="segments"))
         log.info("%s: %d PII spans redacted", recording.id, len(spans))
-        return summary(spans, self.redactor)
+        out = summary(spans, redactor)
+        from mediaanon.redaction.languages import poor_transcription_warning
+
+        warning = poor_transcription_warning(redactor.language, transcript.model or "")
+        if warning:
+            log.warning("%s: %s", recording.id, warning)
+            out["transcription_warning"] = warning
+        return out
 
 
 def summary(spans: list, redactor: Redactor) -> dict[str, Any]:
@@ -86,4 +117,7 @@ def summary(spans: list, redactor: Redactor) -> dict[str, Any]:
         "found_by": dict(sorted(Counter(s.recognizer for s in spans).items())),
         "recognizers": redactor.recognizer_names,
         "known_names": len(redactor.names),
+        "language": redactor.language,
+        "pipeline": redactor.pipeline_log,
+        "policy": redactor.policy.name if redactor.policy is not None else None,
     }
