@@ -55,6 +55,7 @@ class Redactor:
             known = known.merged(KnownNames.load(names, self.options.fuzzy_threshold))
         known.threshold = self.options.fuzzy_threshold
         self.names = known
+        self.register: Any = None  # a study register (mediaanon.study.register): one marker per entity per study
         recognizers: list[Any] = []
         if self.options.asr_rules:
             recognizers.append(AsrRecognizer(self.nlp, eng.suffix_checker(), self.options.keep_years,
@@ -95,7 +96,7 @@ class Redactor:
     def redact(self, text: str) -> RedactionResult:
         """Redact one text; markers are numbered within this text."""
         resolved = self.spans(text)
-        book = MarkerBook(self.options, self.names)
+        book = MarkerBook(self.options, self.names, self.register)
         marked = assign(text, resolved, book)
         parts: list[str] = []
         pos = 0

@@ -41,6 +41,10 @@ class RedactTranscript(Stage):
     def __init__(self, options: Any, context: RunContext):
         super().__init__(options, context)
         self.redactor = Redactor(self.options, names=context.names_file, models_dir=context.models_dir)
+        if context.study_dir is not None:  # --study: markers from the study's register
+            from mediaanon.study.register import StudyRegister
+
+            self.redactor.register = StudyRegister(context.study_dir)
         model = self.redactor.model
         self.models_used.append(ModelUse(SPACY_MODEL, model.sha256, str(model.path), "cpu"))
 
