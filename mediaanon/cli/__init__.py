@@ -28,6 +28,10 @@ COMMANDS: dict[str, str] = {
     "pipelines": "mediaanon.cli.catalog",
     "models": "mediaanon.cli.catalog",
     "doctor": "mediaanon.cli.catalog",
+    "study": "mediaanon.cli.study",
+    "reidentify": "mediaanon.cli.study",
+    "summary": "mediaanon.cli.study",
+    "slurm": "mediaanon.cli.slurm",
 }
 
 
