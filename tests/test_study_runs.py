@@ -88,3 +88,22 @@ def test_two_local_shards_equal_one_local_run(tmp_path):
     assert [(r["id"], r["status"]) for r in rows] == [("broken", "failed"), ("clip0", "done"), ("clip1", "done"),
                                                       ("clip2", "done")]
     assert (split / "study.csv").read_text().splitlines()[0].startswith("id,status,stage,message,duration")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_worker_and_cleans_staging(tmp_path):
+    inp = make_inputs(tmp_path / "in", n=4, seconds=2.0, broken=False)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "mediaanon", "run", str(inp), "-o", str(out), "-p", "faces", "--jobs", "2"]
+    proc = subprocess.Popen(cmd, env=ENV, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None and not leftovers(out):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole foreground group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; finished before the stop:" in err and "Traceback" not in err
+    assert leftovers(out) == [], "no staging or scratch folder (raw media) may be left"
+    for b in (p for p in out.iterdir() if p.is_dir()):
+        assert verify(b) == ""

@@ -188,14 +188,20 @@ _WORKER: Worker | None = None
 
 
 def _init(setup: Setup, slots: Any) -> None:
+    """Worker start-up.  An idle worker ignores Ctrl-C (the parent stops it); a busy one
+    gets KeyboardInterrupt inside :func:`mediaanon.runner.process`, which removes its staging."""
     global _WORKER
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER = Worker(setup, slots.get(), own_process=True)
 
 
 def _work(task: Task) -> Outcome:
     assert _WORKER is not None
-    return _WORKER.run(task)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _WORKER.run(task)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def execute(tasks: list[Task], setup: Setup, on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
@@ -256,20 +262,23 @@ def _parallel(tasks: list[Task], setup: Setup, on_outcome: Callable[[Outcome], N
 
 
 def _stop(ex: ProcessPoolExecutor, outdir: Path) -> None:
-    """Stop every worker (SIGINT lets each clean its staging), then sweep what is left."""
+    """Stop every worker, then sweep the staging folders of any that could not clean up.
+
+    On a terminal's Ctrl-C every worker got SIGINT too: a busy one cleans its
+    staging in :func:`mediaanon.runner.process`.  Workers still running after
+    a grace period (the parent alone was interrupted) are terminated; their
+    staging folders are removed by :func:`mediaanon.bundle.sweep_stale` once
+    they are dead.
+    """
     from mediaanon.bundle import sweep_stale
 
     procs = list(getattr(ex, "_processes", {}).values())
-    for p in procs:
-        try:
-            os.kill(p.pid, signal.SIGINT)
-        except (ProcessLookupError, OSError):
-            pass
     ex.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 5
     for p in procs:
         p.join(max(0.1, deadline - time.monotonic()))
+    for p in procs:
         if p.is_alive():
             p.terminate()
-            p.join(2)
+            p.join(5)
     sweep_stale(outdir)
