@@ -173,3 +173,28 @@ def test_devices_are_assigned_round_robin():
     assert device_for(0, (), "cpu") == ("cpu", {})
     with pytest.raises(UsageError):
         parse_devices("gpu0")
+
+
+def test_manifest_row_settings_reach_the_stages(tmp_path):
+    from mediaanon.study.manifest import Row
+    from mediaanon.study.plan import Task
+    from mediaanon.study.pool import Setup, Worker
+
+    (tmp_path / "all.txt").write_text("PERSON: Jane Doe\n")
+    (tmp_path / "p7.txt").write_text("PLACE: Millbrook\n")
+    setup = Setup(outdir=tmp_path / "out", pipeline=_pipeline(tmp_path), names_file=tmp_path / "all.txt", jobs=2)
+    w = Worker(setup, 1, own_process=False)
+    try:
+        plain = w.pipeline_for(Task("a", "run"))
+        row = Row(2, tmp_path / "x.wav", "p7", "", tmp_path / "p7.txt", 3, "")
+        special = w.pipeline_for(Task("p7", "run", row=row))
+        assert w.pipeline_for(Task("p7", "run", row=row)) is special and special is not plain  # built once each
+        ctx = special.stages[0].context
+        assert ctx.extra == {"speakers": 3} and ctx.threads == w.threads >= 1
+        assert ctx.names_file.read_text().splitlines() == ["PERSON: Jane Doe", "", "PLACE: Millbrook"]
+        assert plain.stages[0].context.names_file == tmp_path / "all.txt"
+        merged = ctx.names_file
+    finally:
+        w.close()
+    assert not merged.exists(), "the merged names copy is removed with the worker"
+    assert BUILT == ["test_gain", "test_gain"]

@@ -134,6 +134,7 @@ class Worker:
             except ImportError:  # pragma: no cover - torch is a dependency
                 pass
         self.pipelines: dict[tuple[Any, ...], Any] = {}
+        self._tmp: Path | None = None
         self.events = EventLog(setup.events, setup.run_id)
 
     def pipeline_for(self, task: Task) -> Any:
@@ -144,21 +145,41 @@ class Worker:
         preset = (row.preset if row and row.preset else "") or self.setup.pipeline
         extra: dict[str, Any] = {}
         overrides = list(self.setup.overrides)
+        names_file = self.setup.names_file
         if row is not None:
             spec_stages = [n for n, _ in pl.load_spec(preset).stages]
             if row.language and "transcribe" in spec_stages:
                 overrides.append(f"transcribe.language={row.language}")
-            if row.names and "redact_transcript" in spec_stages:
-                overrides.append(f"redact_transcript.names_file={row.names}")
+            if row.names:
+                names_file = self._names(row.names)
             if row.speakers:
                 extra["speakers"] = row.speakers
-        key = (preset, tuple(overrides), tuple(sorted(extra.items())))
+        key = (preset, tuple(overrides), names_file, tuple(sorted(extra.items())))
         if key not in self.pipelines:
             s = self.setup
-            context = RunContext(models_dir=s.models_dir, device=self.device, names_file=s.names_file,
+            context = RunContext(models_dir=s.models_dir, device=self.device, names_file=names_file,
                                  study_key=s.key, extra=extra, threads=self.threads, study_dir=s.study_dir)
             self.pipelines[key] = pl.load(preset, context, overrides)
         return self.pipelines[key]
+
+    def _names(self, row_names: Path) -> Path:
+        """The row's names file, after ``--names`` when both are given (global entries keep their numbers).
+
+        Passed through the context, not as a stage option, so that no path of a names file reaches a
+        processing log; the merged copy lives in a private temporary folder removed by :meth:`close`.
+        """
+        if self.setup.names_file is None:
+            return row_names
+        import hashlib
+        import tempfile
+
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="mediaanon-names-"))
+        text = self.setup.names_file.read_text(encoding="utf-8") + "\n" + row_names.read_text(encoding="utf-8")
+        merged = self._tmp / (hashlib.sha256(text.encode()).hexdigest()[:16] + ".txt")
+        if not merged.exists():
+            merged.write_text(text, encoding="utf-8")
+        return merged
 
     def run(self, task: Task) -> Outcome:
         from mediaanon import runner
@@ -182,6 +203,10 @@ class Worker:
             p.close()
         self.pipelines.clear()
         self.events.close()
+        if self._tmp is not None:
+            import shutil
+
+            shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 _WORKER: Worker | None = None
