@@ -90,3 +90,16 @@ def test_slurm_array_equals_a_local_run(tmp_path, slurm_cluster):
     assert summary["totals"]["done"] == 3 and summary["totals"]["failed"] == 1
     logs = sorted(p.name for p in (tmp_path / "jobs" / "logs").iterdir())
     assert logs == ["shard-1-of-2.out", "shard-2-of-2.out", "summary.out"]
+
+
+def test_events_file_per_shard(tmp_path):
+    from mediaanon.cli import main
+
+    (tmp_path / "in").mkdir()
+    import mediafactory
+
+    mediafactory.tone(tmp_path / "in" / "a.wav", seconds=0.3)
+    for k in (1, 2):
+        main(["run", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-p", "faces", "-q", "--shard", f"{k}/2",
+              "--events", str(tmp_path / "ev-{shard}.jsonl")])
+    assert sorted(p.name for p in tmp_path.glob("ev-*")) == ["ev-1-of-2.jsonl", "ev-2-of-2.jsonl"]

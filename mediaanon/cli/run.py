@@ -57,7 +57,8 @@ def add_options(r: argparse.ArgumentParser) -> None:
     _opt(g, "--jobs", type=int, default=1, help="worker processes; each loads the models once and gets"
                                                 " cores/JOBS threads (default 1)")
     _opt(g, "--devices", help="GPUs for the workers, round-robin, e.g. cuda:0,cuda:1")
-    _opt(g, "--events", type=Path, help="append JSON-lines events (ids, stages, seconds, counts; no paths) here")
+    _opt(g, "--events", type=Path, help="append JSON-lines events (ids, stages, seconds, counts; no paths) here;"
+                                        " '{shard}' in the name becomes K-of-N")
     _opt(g, "--shard", help="K/N: process only the recordings whose bundle id falls in shard K of N")
     _opt(g, "--study", type=Path, help="study folder from `mediaanon study init`: one marker per person, place"
                                        " and organisation across the study, and its key for --id-from hash")
@@ -100,6 +101,9 @@ def handle(args: argparse.Namespace) -> int:
         from mediaanon.study.shard import parse
 
         shard = parse(args.shard)
+    events = args.events
+    if events is not None and "{shard}" in str(events):  # one events file per Slurm task on a cluster FS
+        events = Path(str(events).replace("{shard}", f"{shard.index}-of-{shard.count}" if shard else "all"))
     key, study_dir = None, None
     if args.study is not None:
         from mediaanon.study.folder import open_study
@@ -118,7 +122,7 @@ def handle(args: argparse.Namespace) -> int:
         inputs=list(args.inputs), outdir=args.outdir, pipeline=args.pipeline or pipeline.DEFAULT_PRESET,
         overrides=list(args.overrides), rows=rows, id_from=args.id_from, key=key, overwrite=args.overwrite,
         models_dir=args.models_dir, device=args.device, names_file=args.names, study_dir=study_dir,
-        key_out=args.key_out, jobs=args.jobs, devices=parse_devices(args.devices), events=args.events, shard=shard)
+        key_out=args.key_out, jobs=args.jobs, devices=parse_devices(args.devices), events=events, shard=shard)
     bar = _progress_bar(enabled=sys.stderr.isatty() and not args.quiet)
     try:
         report = session.run(options, bar)
