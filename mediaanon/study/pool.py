@@ -233,6 +233,10 @@ def execute(tasks: list[Task], setup: Setup, on_outcome: Callable[[Outcome], Non
     """Process ``tasks`` with ``setup.jobs`` workers; ``on_outcome`` sees each as it finishes."""
     if not tasks:
         return []
+    if setup.jobs > len(tasks):  # fewer recordings than workers: the ones that start get all the cores
+        from dataclasses import replace
+
+        setup = replace(setup, jobs=len(tasks))
     if setup.jobs <= 1:
         return _serial(tasks, setup, on_outcome)
     return _parallel(tasks, setup, on_outcome)
@@ -258,7 +262,7 @@ def _parallel(tasks: list[Task], setup: Setup, on_outcome: Callable[[Outcome], N
 
     ctx = multiprocessing.get_context("spawn")
     slots = ctx.Queue()
-    jobs = min(setup.jobs, len(tasks))
+    jobs = setup.jobs
     for i in range(jobs):
         slots.put(i)
     ex = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(setup, slots))
