@@ -106,3 +106,19 @@ def test_two_shards_racing_give_one_person_one_marker_and_reidentify(tmp_path, m
     assert back.returncode == 0 and "abigail" in back.stdout.lower() and "[PERSON" not in back.stdout
     assert not any(study.resolve() == p.resolve() for p in out.rglob("*"))
     assert not list(out.rglob("*.key")) and not list(out.rglob("register.json"))
+
+
+def test_hash_ids_are_keyed_by_the_study_key(tmp_path):
+    from mediaanon.bundle import hash_id
+    from mediaanon.study import plan as planner
+
+    rec = tmp_path / "in" / "interview_JaneDoe.wav"
+    rec.parent.mkdir()
+    rec.write_bytes(b"RIFF" + bytes(64))
+    ids = []
+    for name in ("a", "b"):
+        folder, key = open_study(init(tmp_path / name), tmp_path / "out")
+        assert key == (folder / "study.key").read_bytes().strip()
+        ids.append(planner.make([rec.parent], tmp_path / "out", id_from="hash", key=key).tasks[0].id)
+        assert ids[-1] == hash_id(rec, key) and "jane" not in ids[-1].lower()
+    assert ids[0] != ids[1], "another study's key gives other ids"
