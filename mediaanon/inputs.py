@@ -24,6 +24,7 @@ MEDIA_EXTENSIONS = {
 class InputItem:
     source: Path
     relative_dir: Path  # "" for files given directly; the sub-folder inside a folder argument
+    id: str = ""  # a bundle id chosen by the study's manifest; "" to derive one
 
 
 def discover(args: list[str | Path]) -> tuple[list[InputItem], list[tuple[str, str]]]:
@@ -50,7 +51,10 @@ def discover(args: list[str | Path]) -> tuple[list[InputItem], list[tuple[str, s
 
 def bundle_id(item: InputItem, mode: str, key: bytes | None) -> str:
     """``stem``: the file stem; ``hash``: keyed hash of the content.  Folder
-    structure is mirrored for stems only (folder names can be PII too)."""
+    structure is mirrored for stems only (folder names can be PII too).
+    An id given by a manifest row wins."""
+    if item.id:
+        return item.id
     if mode == "hash":
         if key is None:
             raise InputError("--id-from hash needs a study key")

@@ -40,6 +40,8 @@ class RunContext:
     device: str = "auto"  # auto | cpu | cuda: where neural models should run
     names_file: Path | None = None  # per-study list of known names (``--names``)
     study_key: bytes | None = None  # keyed hashes / per-study seeds; never written to a bundle
+    threads: int = 0  # CPU threads this process may use (--jobs splits the cores); 0: each library decides
+    study_dir: Path | None = None  # study folder (--study): register of pseudonyms, outside OUTDIR
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -31,6 +31,10 @@ COMMANDS: dict[str, str] = {
     "doctor": "mediaanon.cli.catalog",
     "deposit": "mediaanon.cli.deposit",
     "verify": "mediaanon.cli.verify",
+    "study": "mediaanon.cli.study",
+    "reidentify": "mediaanon.cli.study",
+    "summary": "mediaanon.cli.study",
+    "slurm": "mediaanon.cli.slurm",
 }
 
 

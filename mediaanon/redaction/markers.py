@@ -10,6 +10,11 @@ With a known-names list, entries keep their file position as their number in
 every recording (``stable_known_numbers``), so ``[PERSON 2]`` is the same
 person across a study.
 
+With a study register (``--study``, see :mod:`mediaanon.study.register`),
+an entity the redactor finds takes its number from the register instead of
+a per-recording counter, so it keeps one marker in every recording; the
+register is any object with ``number(type, words, original, floor, related)``.
+
 The key (marker → original) stays in memory on the ``Recording``; the bundle
 writer decides whether it is written, and never inside the shareable bundle.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -70,8 +76,9 @@ class Cluster:
 class MarkerBook:
     """Assigns markers to resolved spans of one recording and keeps the key."""
 
-    def __init__(self, options: RedactionOptions, names: KnownNames | None = None):
+    def __init__(self, options: RedactionOptions, names: KnownNames | None = None, register: Any = None):
         self.options = options
+        self.register = register  # study-wide numbers (None: numbers start at 1 in each recording)
         self.labels = options.label_map()
         self.names = names or KnownNames()
         self.clusters: dict[str, list[Cluster]] = {}
@@ -101,9 +108,16 @@ class MarkerBook:
         for c in clusters:
             if any(related(words, w) for w in c.words):
                 return c
-        c = Cluster(typ, self._next(typ))
+        c = Cluster(typ, self._new_number(typ, words, text))
         clusters.append(c)
         return c
+
+    def _new_number(self, typ: str, words: tuple[str, ...], text: str) -> int:
+        if self.register is None:
+            return self._next(typ)
+        floor = max((e.index for e in self.names.entries if e.type == typ), default=0) \
+            if self.options.stable_known_numbers else 0
+        return self.register.number(typ, words, text, floor, related)
 
     def _next(self, typ: str) -> int:
         self.counters[typ] = self.counters.get(typ, 0) + 1

@@ -59,6 +59,7 @@ class Redactor:
             known = known.merged(KnownNames.load(names, self.options.fuzzy_threshold))
         known.threshold = self.options.fuzzy_threshold
         self.names = known
+        self.register: Any = None  # a study register (mediaanon.study.register): one marker per entity per study
         if self.language != "en" or self.options.rules_only:
             self._build_language(models_dir)
             return
@@ -120,7 +121,7 @@ class Redactor:
     def redact(self, text: str) -> RedactionResult:
         """Redact one text; markers are numbered within this text."""
         resolved = self.spans(text)
-        book = MarkerBook(self.options, self.names)
+        book = MarkerBook(self.options, self.names, self.register)
         marked = assign(text, resolved, book)
         parts: list[str] = []
         pos = 0

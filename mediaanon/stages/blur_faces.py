@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mediaanon import models
 from mediaanon.errors import PrivacyCheckError, StageError
 from mediaanon.faces.blurrer import BlurSettings, FaceBlurrer
-from mediaanon.faces.detector import CenterFace, parse_size
+from mediaanon.faces.detector import CenterFace, cpu_plan, parse_size
 from mediaanon.faces.fills import FillStyle
 from mediaanon.faces.image import output_suffix, read_image, write_image
 from mediaanon.faces.video import frame_times
@@ -101,7 +101,8 @@ class BlurFaces(Stage):
         super().__init__(options, context)
         o = self.options
         model = models.resolve("centerface", context.models_dir)
-        self.detector = CenterFace(model.file(), device=context.device)
+        lanes, threads = cpu_plan(context.threads) if context.threads else (0, 0)  # --jobs: this worker's share
+        self.detector = CenterFace(model.file(), device=context.device, threads=threads, lanes=lanes)
         rt = self.detector.runtime
         self.models_used = [ModelUse("centerface", model.sha256, str(model.path), rt.device)]
         batch = o.batch_size or (8 if rt.device == "cuda" else 1)
@@ -110,13 +111,14 @@ class BlurFaces(Stage):
             threshold=o.threshold, mask_scale=o.mask_scale, style=style, detector_size=o.detector_size,
             max_gap=o.max_gap, lead=o.lead, scene_threshold=o.scene_cut_threshold, batch_size=batch,
             detect_every=o.detect_every,
-            crf=o.crf, preset=o.preset, x264_params=o.x264_params)
+            crf=o.crf, preset=o.preset, x264_params=o.x264_params, encoder_threads=context.threads)
         self.blurrer = FaceBlurrer(self.detector, self.settings)
         self.verifier = None
         if o.verify:
             from mediaanon.faces.verify import FaceVerifier
 
-            self.verifier = FaceVerifier(o.verify_model, o.verify_threshold, context.models_dir, o.verify_tiles)
+            self.verifier = FaceVerifier(o.verify_model, o.verify_threshold, context.models_dir, o.verify_tiles,
+                                         workers=min(4, context.threads))
             r = self.verifier.resolved
             self.models_used.append(ModelUse(r.spec.name, r.sha256, str(r.path), "cpu"))
         log.info("blur_faces: CenterFace on %s%s, batch %d, fill %s", rt.provider,

@@ -41,6 +41,12 @@ class RedactTranscript(Stage):
     def __init__(self, options: Any, context: RunContext):
         super().__init__(options, context)
         self.redactor = Redactor(self.options, names=context.names_file, models_dir=context.models_dir)
+        self.register = None
+        if context.study_dir is not None:  # --study: markers from the study's register
+            from mediaanon.study.register import StudyRegister
+
+            self.register = StudyRegister(context.study_dir)
+        self.redactor.register = self.register
         self.options = self.redactor.options  # with the policy's fields: the log's filled options are the effective ones
         self.redactors = {self.redactor.language: self.redactor}  # language -> Redactor (auto: one per language met)
         self._use(self.redactor)
@@ -64,6 +70,7 @@ class RedactTranscript(Stage):
         if code not in self.redactors:
             self.redactors[code] = Redactor(replace(self.options, language=code), names=self.redactor.names,
                                             models_dir=self.context.models_dir)
+            self.redactors[code].register = self.register
             self._use(self.redactors[code])
         return self.redactors[code]
 

@@ -66,7 +66,7 @@ class Engine:
         self.context = context
         self.device, self.device_note = pick_device(options.device, context.device, self._cuda_available())
         self.compute_type = self._compute_type()
-        self.threads = options.cpu_threads or available_cores()
+        self.threads = options.cpu_threads or context.threads or available_cores()  # context: --jobs share
         self.models_used: list[ModelUse] = []
         self.last_run = RunStats()
         self._load()

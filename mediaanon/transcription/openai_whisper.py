@@ -73,7 +73,7 @@ class OpenAIWhisperEngine(Engine):
         import torch
 
         resolved = models.resolve(checkpoint_name(self.options.model), self.context.models_dir)
-        if self.options.cpu_threads:
+        if self.options.cpu_threads or self.context.threads:
             torch.set_num_threads(self.threads)
         else:
             self.threads = torch.get_num_threads()
