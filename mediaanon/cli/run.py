@@ -25,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     r.add_argument("--names", type=Path, help="per-study list of known names, one per line, optionally 'TYPE: text'"
                                               " (PERSON, PLACE, ORGANIZATION …); matched case-insensitively and"
                                               " tolerant of ASR misspellings")
+    r.add_argument("--speaker-names", metavar="ROLES",
+                   help="comma-separated roles for the speakers in order of first speech, e.g."
+                        " \"Interviewer,Participant\" (used by diarize_speakers; roles, never real names)")
     r.add_argument("--id-from", choices=("stem", "hash"), default="stem",
                    help="bundle ids from the file stem (default) or from a keyed hash of the content, for file"
                         " names that are themselves personal data")
@@ -51,7 +54,16 @@ def handle(args: argparse.Namespace) -> int:
         key = bundle.load_or_create_key(key_file)
     if args.names is not None and not args.names.is_file():
         raise usage_error("--names: file not found")
-    context = RunContext(models_dir=args.models_dir, device=args.device, names_file=args.names, study_key=key)
+    extra = {}
+    if args.speaker_names:
+        from mediaanon.speakers.turns import parse_names
+
+        try:
+            extra["speaker_names"] = parse_names(args.speaker_names)
+        except ValueError as exc:
+            raise usage_error(f"--speaker-names: {exc}") from None
+    context = RunContext(models_dir=args.models_dir, device=args.device, names_file=args.names, study_key=key,
+                         extra=extra)
     pipe = pipeline.load(args.pipeline or pipeline.DEFAULT_PRESET, context, args.overrides)
     hook, close = make_hook(enabled=sys.stderr.isatty() and not args.quiet)
     try:

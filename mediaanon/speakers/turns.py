@@ -10,8 +10,7 @@
   overruled (``MIN_RUN_WORDS``/``MIN_RUN_S``), and a segment that spans a
   real change is split there — Whisper often glues a short answer to the
   question before it;
-- :func:`speaker_ranges` and :func:`talk_stats`: what the voice stage and the
-  processing log need.
+- :func:`talk_stats`: talk time and turns per speaker for the processing log.
 """
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ import numpy as np
 from mediaanon.records import Segment, Transcript, Word
 from mediaanon.speakers.records import Diarization, Turn
 
+MAX_NAME = 40  # characters in a role name
 JOIN_GAP = 0.3  # same-speaker turns closer than this are one turn
 MIN_RUN_WORDS = 2  # a run of fewer words …
 MIN_RUN_S = 0.8  # … and shorter than this inside a segment is a stray word, not a turn
@@ -70,6 +70,20 @@ def label_by_first_speech(turns: list[Turn]) -> tuple[list[Turn], list[str]]:
 def names_map(speakers: list[str], names: list[str]) -> dict[str, str]:
     """``S1`` -> first name, ``S2`` -> second …; labels beyond the list keep ``S<n>``."""
     return {s: n for s, n in zip(speakers, names)}
+
+
+def parse_names(text: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """``"Interviewer, Participant"`` -> ``["Interviewer", "Participant"]``; ValueError when unusable."""
+    if not text:
+        return []
+    items = [s.strip() for s in (text.split(",") if isinstance(text, str) else text)]
+    if any(not s for s in items):
+        raise ValueError("speaker names: empty name in the list")
+    if len(set(items)) != len(items):
+        raise ValueError("speaker names must differ from each other")
+    if any(len(s) > MAX_NAME or any(c in s for c in "<>\n\r\t") for s in items):
+        raise ValueError(f"speaker names: at most {MAX_NAME} characters, no '<', '>' or line breaks")
+    return items
 
 
 def _timed(w: Word) -> bool:
@@ -169,14 +183,6 @@ def label_transcript(transcript: Transcript, d: Diarization) -> tuple[Transcript
     if out.text != transcript.text:  # the redaction's offset basis must survive the split
         raise ValueError("splitting segments at speaker turns changed the transcript text")
     return out, dict(stats)
-
-
-def speaker_ranges(d: Diarization, chosen: list[str]) -> list[tuple[float, float]]:
-    """Merged time ranges of the chosen speakers' turns (labels or names)."""
-    from mediaanon.speakers.regions import merge
-
-    wanted = set(chosen)
-    return merge(((t.start, t.end) for t in d.turns if t.speaker in wanted), 0.0)
 
 
 def talk_stats(d: Diarization) -> dict[str, dict[str, float | int]]:
