@@ -59,7 +59,9 @@ def mel_frames(audio: np.ndarray) -> np.ndarray:
     from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
     from resemblyzer.hparams import audio_norm_target_dBFS
 
-    wav = normalize_volume(np.asarray(audio, np.float32), audio_norm_target_dBFS, increase_only=True)
+    wav = np.nan_to_num(np.asarray(audio, np.float32))
+    if np.any(wav):  # digital silence has no level to normalise (it would divide by zero)
+        wav = normalize_volume(wav, audio_norm_target_dBFS, increase_only=True)
     return wav_to_mel_spectrogram(wav)
 
 

@@ -158,7 +158,7 @@ def label_transcript(transcript: Transcript, d: Diarization) -> tuple[Transcript
             segments.append(replace(seg, speaker=spk))
             stats["segments_without_words"] += 1
             continue
-        spk = overrule_strays(seg.words, word_speakers(seg.words, d, default))
+        spk = at_word_starts(seg.words, overrule_strays(seg.words, word_speakers(seg.words, d, default)))
         words = tuple(replace(w, speaker=s) for w, s in zip(seg.words, spk))
         stats["untimed_words"] += sum(not _timed(w) for w in seg.words)
         runs = _runs(spk)
@@ -180,9 +180,27 @@ def label_transcript(transcript: Transcript, d: Diarization) -> tuple[Transcript
     segments = [replace(s, id=i) for i, s in enumerate(segments)]
     out = Transcript(segments, transcript.language, transcript.language_probability, transcript.engine,
                      transcript.model, list(transcript.dropped))
-    if out.text != transcript.text:  # the redaction's offset basis must survive the split
-        raise ValueError("splitting segments at speaker turns changed the transcript text")
+    if out.text != transcript.text:  # the redaction's offset basis must survive: label without splitting
+        unsplit = []
+        for seg in transcript.segments:
+            parts = [s for s in segments if s.start >= seg.start - 1e-6 and s.end <= seg.end + 1e-6] or [seg]
+            words = tuple(w for p in parts for w in p.words) if seg.words else seg.words
+            major = Counter(w.speaker for w in words if w.speaker).most_common(1)
+            unsplit.append(replace(seg, words=words if len(words) == len(seg.words) else seg.words,
+                                   speaker=major[0][0] if major else parts[0].speaker))
+        out = Transcript(unsplit, transcript.language, transcript.language_probability, transcript.engine,
+                         transcript.model, list(transcript.dropped))
+        stats = Counter({"split_undone": 1})
     return out, dict(stats)
+
+
+def at_word_starts(words: tuple[Word, ...], speakers: list[str | None]) -> list[str | None]:
+    """Move each change of speaker to a word that starts with a space (never inside "077-0")."""
+    spk = list(speakers)
+    for i in range(1, len(spk)):
+        if spk[i] != spk[i - 1] and not words[i].word[:1].isspace():
+            spk[i] = spk[i - 1]
+    return spk
 
 
 def talk_stats(d: Diarization) -> dict[str, dict[str, float | int]]:
