@@ -67,7 +67,7 @@ def cluster(vectors: np.ndarray, count: SpeakerCount, seed: int = 0) -> tuple[np
     info: dict = {"windows": int(n)}
     if n == 0:
         return np.zeros(0, int), {**info, "k": 0}
-    x = _normalise(vectors)
+    x = normalise(vectors)
     high = min(count.high, n)
     if high <= 1 or n < 3:
         return np.zeros(n, int), {**info, "k": 1}
@@ -116,7 +116,7 @@ def refine(x: np.ndarray, labels: np.ndarray, rounds: int = 5) -> np.ndarray:
 def centroids(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
     k = int(labels.max()) + 1 if len(labels) else 0
     cents = np.stack([x[labels == j].mean(axis=0) if np.any(labels == j) else np.zeros(x.shape[1]) for j in range(k)])
-    return _normalise(cents)
+    return normalise(cents)
 
 
 def _spectrum(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -185,10 +185,10 @@ def _compact(labels: np.ndarray) -> np.ndarray:
 
 
 def _rows(v: np.ndarray) -> np.ndarray:
-    return _normalise(v)
+    return normalise(v)
 
 
-def _normalise(v: np.ndarray) -> np.ndarray:
+def normalise(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, np.float64)
     norm = np.linalg.norm(v, axis=1, keepdims=True)
     norm[norm == 0] = 1.0

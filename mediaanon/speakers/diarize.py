@@ -52,7 +52,7 @@ class Diarizer:
         if len(windows) == 0:
             turns = [Turn(a, b, "0", True) for a, b in regions]
         else:
-            x = clustering._normalise(windows.vectors)
+            x = clustering.normalise(windows.vectors)
             scores = x @ clustering.centroids(x, labels).T
             times = resegment.frame_grid(regions)
             lab, unsure = resegment.frame_labels(times, windows, scores)
