@@ -41,6 +41,7 @@ class Recording:
     redacted_segments: list[dict[str, Any]] = field(default_factory=list)  # per segment: start, end, text (redacted)
     facts: set[str] = field(default_factory=set)
     key: dict[str, str] = field(default_factory=dict)  # marker -> original; written only on request, outside OUTDIR
+    speakers: Any = None  # mediaanon.speakers.records.Diarization (turns and labels, never embeddings)
     _speech: np.ndarray | None = None
 
     @property

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 STAGES: dict[str, tuple[str, str]] = {
     "transcribe": ("mediaanon.stages.transcribe", "Transcribe"),
+    "diarize_speakers": ("mediaanon.stages.diarize_speakers", "DiarizeSpeakers"),
     "redact_transcript": ("mediaanon.stages.redact_transcript", "RedactTranscript"),
     "blur_faces": ("mediaanon.stages.blur_faces", "BlurFaces"),
     "bleep_pii": ("mediaanon.stages.bleep_pii", "BleepPii"),

@@ -24,6 +24,8 @@ from mediaanon.media.output import write_media
 from mediaanon.media.probe import probe
 from mediaanon.pipeline import Pipeline
 from mediaanon.recording import Recording
+from mediaanon.speakers import rttm as speakers_rttm
+from mediaanon.speakers import select as speakers_select
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,11 @@ def write_outputs(rec: Recording, staging: Path, pipeline: Pipeline) -> dict[str
             raise StageError("a transcript exists but was not redacted; refusing to write it")
         redactions = [{"type": s.type, "replacement": s.replacement, "t0": s.t0, "t1": s.t1} for s in rec.pii]
         doc = writers.transcript_document(rec.transcript.language, rec.redacted_text, rec.redacted_segments, redactions)
+        if rec.speakers is not None:  # diarize_speakers ran: labels, overlaps and uncertain stretches
+            doc["speakers"] = speakers_select.document_section(rec.speakers)
         files += writers.write_all(staging, pipeline.output.transcript_formats, doc)
+    if rec.speakers is not None:  # who spoke when, in the standard format (labels only)
+        files.append(speakers_rttm.write(staging / "speakers.rttm", rec.speakers.turns, rec.id))
     written = write_media(rec, staging, pipeline.output)
     if written is not None:
         files.append(written[0])

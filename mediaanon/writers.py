@@ -38,12 +38,32 @@ def to_srt(segments: Segments) -> str:
 
 
 def to_vtt(segments: Segments) -> str:
-    blocks = [f"{timestamp(a, '.')} --> {timestamp(b, '.')}\n{t}\n" for a, b, t in _cues(segments)]
+    """WebVTT; a labelled segment is a voice span (``<v S1>text``), text escaped as the format requires."""
+    blocks = []
+    for seg in segments:
+        text = " ".join(str(seg.get("text", "")).split())
+        if not text:
+            continue
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if seg.get("speaker"):
+            text = f"<v {seg['speaker']}>{text}"
+        blocks.append(f"{timestamp(float(seg['start']), '.')} --> {timestamp(float(seg['end']), '.')}\n{text}\n")
     return "WEBVTT\n\n" + "\n".join(blocks)
 
 
 def to_txt(segments: Segments) -> str:
-    return "".join(f"{t}\n" for _, _, t in _cues(segments))
+    """One line per segment; with speaker labels, one ``S1: …`` paragraph per turn (consecutive segments joined)."""
+    lines: list[list[str]] = []  # [speaker, text]
+    for seg in segments:
+        text = " ".join(str(seg.get("text", "")).split())
+        if not text:
+            continue
+        spk = seg.get("speaker") or ""
+        if spk and lines and lines[-1][0] == spk:
+            lines[-1][1] += " " + text
+        else:
+            lines.append([spk, text])
+    return "".join(f"{spk}: {text}\n" if spk else f"{text}\n" for spk, text in lines)
 
 
 def to_json(doc: dict[str, Any]) -> str:

@@ -83,7 +83,7 @@ def test_processing_log_contents(ami_run):
     log = json.loads((b / "processing_log.json").read_text())
     assert log["schema"] == "mediaanon.processing_log/1"
     names = [s["name"] for s in log["stages"]]
-    assert names == ["transcribe", "redact_transcript"]
+    assert names == ["transcribe", "diarize_speakers", "redact_transcript"]
     assert log["pii"]["counts"].get("PERSON", 0) >= 1
     assert {m["name"] for m in log["models"]} >= {"whisper-tiny.en", "en_core_web_sm"}
     assert all(len(m["sha256"]) == 64 for m in log["models"])

@@ -45,6 +45,9 @@ def add_options(r: argparse.ArgumentParser) -> None:
     _opt(r, "--names", type=Path, help="per-study list of known names, one per line, optionally 'TYPE: text'"
                                        " (PERSON, PLACE, ORGANIZATION …); matched case-insensitively and"
                                        " tolerant of ASR misspellings")
+    _opt(r, "--speaker-names", metavar="ROLES",
+         help="comma-separated roles for the speakers in order of first speech, e.g."
+              " \"Interviewer,Participant\" (used by diarize_speakers; roles, never real names)")
     _opt(r, "--id-from", choices=("stem", "hash"), default="stem",
          help="bundle ids from the file stem (default) or from a keyed hash of the content, for file"
               " names that are themselves personal data")
@@ -121,11 +124,20 @@ def handle(args: argparse.Namespace) -> int:
         key = bundle.load_or_create_key(key_file)
     if args.names is not None and not args.names.is_file():
         raise usage_error("--names: file not found")
+    extra = {}
+    if args.speaker_names:
+        from mediaanon.speakers.turns import parse_names
+
+        try:
+            extra["speaker_names"] = parse_names(args.speaker_names)
+        except ValueError as exc:
+            raise usage_error(f"--speaker-names: {exc}") from None
     options = session.RunOptions(
         inputs=list(args.inputs), outdir=args.outdir, pipeline=args.pipeline or pipeline.DEFAULT_PRESET,
         overrides=list(args.overrides) + ([f"redact_transcript.policy={args.policy}"] if args.policy else []), rows=rows, id_from=args.id_from, key=key, overwrite=args.overwrite,
         models_dir=args.models_dir, device=args.device, names_file=args.names, study_dir=study_dir,
-        key_out=args.key_out, jobs=args.jobs, devices=parse_devices(args.devices), events=events, shard=shard)
+        key_out=args.key_out, jobs=args.jobs, devices=parse_devices(args.devices), events=events, shard=shard,
+        extra=extra)
     bar = _progress_bar(enabled=sys.stderr.isatty() and not args.quiet)
     try:
         report = session.run(options, bar)

@@ -45,6 +45,7 @@ from mediaanon.audio import voice, wavio
 from mediaanon.audio.similarity import MAX_SECONDS, RATE, SpeakerEncoder, cosine
 from mediaanon.errors import StageError
 from mediaanon.hooks import Progress
+from mediaanon.speakers import select as speakers_select
 from mediaanon.stage import ModelUse, RunContext, Stage
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class VoiceOptions:
     flatten_envelope: bool = True  # replace the voice's long-term spectral colour by a generic speech spectrum (WORLD)
     seed: int | None = None  # with the study key and the recording id, makes the draws reproducible
     similarity: bool = True  # log Resemblyzer speaker similarity before/after (per track)
+    speakers: tuple[str, ...] = ()  # transform only these speakers (labels "S2" or --speaker-names roles; needs diarize_speakers); empty = everyone
 
     def validate(self) -> None:
         for name in ("alpha_range", "pitch_target_range", "pitch_range", "formant_range"):
@@ -172,6 +174,7 @@ class AnonymizeVoice(Stage):
         if not tracks:
             raise StageError(f"{recording.id}: anonymize_voice found no audio track")
         d = draw(self.options, self.context.study_key, recording.id)
+        ranges = self._chosen_ranges(recording)  # None: every speaker
         out_paths, similarity = [], []
         started = time.perf_counter()
         seconds = 0.0
@@ -182,6 +185,9 @@ class AnonymizeVoice(Stage):
                 edited = voice.transform(block, rate, d.settings)
                 if edited.shape != block.shape:  # the transforms promise this; check rather than trust
                     raise StageError(f"{recording.id}: voice transform changed the audio layout of track {i}")
+                if ranges is not None:  # only the chosen speakers' turns, cross-faded at their edges
+                    w = speakers_select.range_mask(len(block), rate, _first, ranges)[:, None]
+                    edited = block * (1.0 - w) + edited * w
                 return edited
 
             frames, rate, _channels = wavio.info(path)
@@ -199,10 +205,25 @@ class AnonymizeVoice(Stage):
             "audio_seconds": round(seconds, 3),
             "realtime_factor": round((time.perf_counter() - started) / seconds, 3) if seconds else None,
         }
+        if ranges is not None:
+            summary["speakers_transformed"] = list(self.options.speakers)
+            summary["seconds_transformed"] = round(sum(b - a for a, b in ranges), 2)
         if self.encoder is not None:
             summary["speaker_similarity"] = similarity
         log.info("%s: voice transformed (%s) in %d track(s)", recording.id, d.settings.describe(), len(out_paths))
         return summary
+
+    def _chosen_ranges(self, recording: "Recording") -> list[tuple[float, float]] | None:
+        """Time ranges of ``options.speakers`` (None when every voice is transformed)."""
+        if not self.options.speakers:
+            return None
+        if recording.speakers is None:
+            raise StageError(f"{recording.id}: anonymize_voice.speakers needs diarize_speakers earlier in the pipeline")
+        try:
+            chosen = speakers_select.resolve_chosen(recording.speakers, list(self.options.speakers))
+        except ValueError as exc:
+            raise StageError(f"{recording.id}: anonymize_voice.speakers: {exc}") from None
+        return speakers_select.speaker_ranges(recording.speakers, chosen)
 
     def _similarity(self, original: Path, edited: Path) -> dict[str, Any]:
         """Resemblyzer cosines for one track (``None`` where there is too little speech).

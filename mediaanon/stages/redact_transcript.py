@@ -21,6 +21,7 @@ from mediaanon.redaction.engine import SPACY_MODEL
 from mediaanon.redaction.options import RedactionOptions
 from mediaanon.redaction.redactor import Redactor
 from mediaanon.redaction.timemap import TimeMap
+from mediaanon.speakers.select import tag_item
 from mediaanon.stage import ModelUse, RunContext, Stage
 
 if TYPE_CHECKING:
@@ -94,9 +95,7 @@ class RedactTranscript(Stage):
             if seg_text is None:
                 continue
             item: dict[str, Any] = {"id": seg.id, "start": seg.start, "end": seg.end, "text": seg_text}
-            if seg.speaker:
-                item["speaker"] = seg.speaker
-            segments.append(item)
+            segments.append(tag_item(item, seg, recording.speakers))  # speaker labels (segment and words)
         recording.pii = spans
         recording.redacted_text = result.text
         recording.redacted_segments = segments

@@ -58,6 +58,7 @@ class Setup:
     jobs: int = 1
     devices: tuple[str, ...] = ()
     collect_keys: bool = False
+    extra: tuple[tuple[str, Any], ...] = ()  # RunContext.extra for every stage, e.g. speaker_names
 
 
 @dataclass
@@ -143,7 +144,7 @@ class Worker:
 
         row = task.row
         preset = (row.preset if row and row.preset else "") or self.setup.pipeline
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(self.setup.extra)
         overrides = list(self.setup.overrides)
         names_file = self.setup.names_file
         if row is not None:
@@ -154,7 +155,9 @@ class Worker:
                 names_file = self._names(row.names)
             if row.speakers:
                 extra["speakers"] = row.speakers
-        key = (preset, tuple(overrides), names_file, tuple(sorted(extra.items())))
+                if "diarize_speakers" in spec_stages:
+                    overrides.append(f"diarize_speakers.speakers={row.speakers}")
+        key = (preset, tuple(overrides), names_file, repr(sorted(extra.items())))
         if key not in self.pipelines:
             s = self.setup
             context = RunContext(models_dir=s.models_dir, device=self.device, names_file=names_file,

@@ -47,6 +47,7 @@ class RunOptions:
     devices: tuple[str, ...] = ()
     events: Path | None = None
     shard: Shard | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # RunContext.extra for every stage (e.g. speaker_names)
 
 
 @dataclass
@@ -97,7 +98,8 @@ def run(o: RunOptions, progress: Callable[[float, float], None] = lambda done, t
     setup = Setup(outdir=o.outdir, pipeline=o.pipeline, overrides=tuple(o.overrides), id_from=o.id_from, key=o.key,
                   overwrite=o.overwrite, models_dir=o.models_dir, device=o.device, names_file=o.names_file,
                   study_dir=o.study_dir, events=o.events, run_id=events.run_id, jobs=max(1, o.jobs),
-                  devices=o.devices, collect_keys=o.key_out is not None or o.study_dir is not None)
+                  devices=o.devices, collect_keys=o.key_out is not None or o.study_dir is not None,
+                  extra=tuple(sorted(o.extra.items())))
     interrupted = False
     outcomes: list[Outcome] = []
     try:
