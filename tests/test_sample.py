@@ -44,7 +44,9 @@ def test_sample_run_makes_a_complete_bundle(sample_run):
 def test_sample_transcript_keeps_the_story_and_loses_the_pii(sample_run):
     _, bundle = sample_run
     text = (bundle / "transcript.txt").read_text()
-    assert "nurse" in text and "husband" in text
+    # the story around the PII stays: words tiny.en hears the same on every CPU ("a nurse" comes out as
+    # "an earth" on AVX-512 machines, an ASR difference that says nothing about redaction)
+    assert "I work as" in text and "husband" in text and "follow-up interview" in text
     for marker in ("[PERSON 1]", "[PERSON 2]", "[ORGANIZATION 1]", "[PLACE 1]", "[PHONE]", "[EMAIL]"):
         assert marker in text, text
     for fmt in ("txt", "srt", "vtt"):
