@@ -20,6 +20,7 @@ from mediaanon.hooks import Progress
 from mediaanon.redaction.engine import SPACY_MODEL
 from mediaanon.redaction.options import RedactionOptions
 from mediaanon.redaction.redactor import Redactor
+from mediaanon.redaction import wordtimes
 from mediaanon.redaction.timemap import TimeMap
 from mediaanon.stage import ModelUse, RunContext, Stage
 
@@ -57,15 +58,7 @@ class RedactTranscript(Stage):
         for s in result.spans:
             tr = timemap.time(s.start, s.end)
             spans.append(replace(s, t0=tr.t0, t1=tr.t1, timing=tr.timing))
-        redacted = timemap.redact_segments((s.start, s.end, s.replacement) for s in spans)
-        segments = []
-        for seg, seg_text in zip(transcript.segments, redacted):
-            if seg_text is None:
-                continue
-            item: dict[str, Any] = {"id": seg.id, "start": seg.start, "end": seg.end, "text": seg_text}
-            if seg.speaker:
-                item["speaker"] = seg.speaker
-            segments.append(item)
+        segments = wordtimes.redacted_segments(transcript, spans, timemap)  # text, words, speaker
         recording.pii = spans
         recording.redacted_text = result.text
         recording.redacted_segments = segments
