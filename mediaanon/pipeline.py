@@ -43,6 +43,7 @@ class OutputOptions:
     audio_format: Literal["flac", "wav", "m4a", "mp3"] = "flac"  # for audio inputs
     transcript_formats: tuple[str, ...] = ("json", "txt", "srt", "vtt")
     max_duration_drift: float = 0.25  # seconds the output may differ from the input before failing
+    report: bool = True  # write report.html (verdict, contact sheet, transcript, bleeps) into each bundle
 
     def validate(self) -> None:
         bad = set(self.transcript_formats) - {"json", "txt", "srt", "vtt"}
