@@ -19,7 +19,8 @@ from mediaanon import __version__
 from mediaanon.errors import EXIT_USAGE, MediaanonError
 
 EPILOG = """exit codes: 0 every recording done (or already bundled), 1 at least one recording failed
-(see OUTDIR/<id>.failed.json), 2 bad command line or pipeline, 3 a model is missing or fails its hash."""
+(see OUTDIR/<id>.failed.json), 2 bad command line or pipeline, 3 a model is missing or fails its hash,
+4 every recording done but some bundle's verdict is "review" (see its report.html; a failure wins over 4)."""
 
 # command name -> module (``add_parser``/``handle``); modules import their heavy parts lazily
 COMMANDS: dict[str, str] = {
@@ -28,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "pipelines": "mediaanon.cli.catalog",
     "models": "mediaanon.cli.catalog",
     "doctor": "mediaanon.cli.catalog",
+    "amend": "mediaanon.cli.amend",
 }
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -105,6 +105,21 @@ def ranges(judged: Judged, gap: int = 1) -> list[list[float]]:
             out.append([round(t, 3), round(t, 3), 1])
         last = i
     return out
+
+
+def frame_ranges(indices: Iterable[int], times: Sequence[float], limit: int = 500) -> list[list[float]]:
+    """Consecutive frame indices as [t0, t1] seconds (for the coverage timeline of the report)."""
+    out: list[list[float]] = []
+    last = -10
+    for i in sorted(indices):
+        if i >= len(times):
+            continue
+        if out and i == last + 1:
+            out[-1][1] = round(times[i], 3)
+        else:
+            out.append([round(times[i], 3), round(times[i], 3)])
+        last = i
+    return out[:limit]
 
 
 def repair_boxes(judged: Judged, mask_scale: float, pad: int) -> dict[int, list[tuple[float, float, float, float]]]:

@@ -149,7 +149,8 @@ class BlurFaces(Stage):
         recording.video_processed = True
         summary = self._summary(report.summary())
         summary.update({"rotated_ccw": info.rotation, "width": info.width, "height": info.height,
-                        "input_frames_listed": listed})
+                        "input_frames_listed": listed,
+                        "masked_ranges": residuals.frame_ranges(report.masks, [p * float(info.time_base) for p in pts])})
         log.info("%s: %d frames, detector on %d (detect_every %d), %d with faces, %d detections, "
                  "%d gap frames filled, %.1f fps on %s", recording.id, report.frames, report.detector_runs,
                  report.detect_every, report.frames_masked, report.detections, report.gap_frames,
