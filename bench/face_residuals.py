@@ -25,6 +25,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="three short clips only")
     ap.add_argument("--threshold", type=float, default=None, help="CenterFace threshold (default: the stage's)")
+    ap.add_argument("--out", type=Path, help="keep the bundles here (to look at the frames of each hit)")
     ap.add_argument("clips", nargs="*", type=Path)
     a = ap.parse_args()
     from mediaanon import pipeline, runner
@@ -36,32 +37,37 @@ def main() -> int:
     sets = ["output.report=false"] + ([f"blur_faces.threshold={a.threshold}"] if a.threshold else [])
     pipe = pipeline.load("faces", RunContext(), sets)
     totals = dict(clips=0, before=0, on_masks=0, residual=0, repaired=0, unresolved=0)
+    clips = sorted(clips, key=lambda c: c.stat().st_size)  # small first: partial results come early
     with tempfile.TemporaryDirectory() as tmp:
+        out = a.out or Path(tmp)
         t0 = time.monotonic()
-        results = runner.run(clips, Path(tmp), pipe)
-        for r in results:
-            if r.status != "done":
-                print(f"{r.id}: {r.status} {r.message}")
-                continue
-            log = json.loads((r.path / "processing_log.json").read_text())
-            v = log["stages"][0]["summary"]["verify"]
-            repaired = v["repairs"][0]["frames"] if v["repairs"] else 0
-            print(f"{r.id}: hit frames (old check: residual faces) {v['residual_frames']}"
-                  f", hits on our masks {v['hits_on_masks']}, frames repaired {sum(x['frames'] for x in v['repairs'])}"
-                  f" in {v['repair_passes']} pass(es), unresolved faces {v['unresolved_faces']}"
-                  f" {v['unresolved_ranges']}, verdict {log['verdict']['status']}")
-            totals["clips"] += 1
-            totals["before"] += v["residual_frames"]  # first scan: every hit frame
-            totals["on_masks"] += v["hits_on_masks"]
-            totals["residual"] += repaired
-            totals["repaired"] += sum(x["frames"] for x in v["repairs"])
-            totals["unresolved"] += v["unresolved_faces"]
+        for clip in clips:  # one at a time, each line printed as soon as its clip is done
+            for r in runner.run([clip], out, pipe):
+                _line(r, totals)
         pipe.close()
         print(f"total over {totals['clips']} clips: {totals['before']} frames with hits before, "
               f"{totals['on_masks']} hits on our masks, {totals['residual']} frames with residual hits repaired in "
               f"pass 1 ({totals['repaired']} over all passes), {totals['unresolved']} unresolved; "
-              f"{time.monotonic() - t0:.0f} s")
+              f"{time.monotonic() - t0:.0f} s", flush=True)
     return 0
+
+
+def _line(r, totals: dict) -> None:
+    if r.status != "done":
+        print(f"{r.id}: {r.status} {r.message}", flush=True)
+        return
+    log = json.loads((r.path / "processing_log.json").read_text())
+    v = log["stages"][0]["summary"]["verify"]
+    print(f"{r.id}: hit frames (old check: residual faces) {v['residual_frames']}, hits on our masks "
+          f"{v['hits_on_masks']}, frames repaired {sum(x['frames'] for x in v['repairs'])} in {v['repair_passes']} "
+          f"pass(es) {[x['ranges'] for x in v['repairs']][:1]}, unresolved faces {v['unresolved_faces']} "
+          f"{v['unresolved_ranges']}, verdict {log['verdict']['status']}", flush=True)
+    totals["clips"] += 1
+    totals["before"] += v["residual_frames"]  # first scan: every hit frame
+    totals["on_masks"] += v["hits_on_masks"]
+    totals["residual"] += v["repairs"][0]["frames"] if v["repairs"] else 0
+    totals["repaired"] += sum(x["frames"] for x in v["repairs"])
+    totals["unresolved"] += v["unresolved_faces"]
 
 
 if __name__ == "__main__":
