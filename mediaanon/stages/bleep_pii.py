@@ -10,8 +10,10 @@ scratch, the input is never touched.
 
 The leak check re-transcribes each processed track and searches it for the
 removed strings (fuzzy, see :mod:`mediaanon.audio.leakcheck`).  What it
-finds is logged as types and time ranges — never text — and ``strict``
-fails the recording on any finding.
+finds is bleeped too, redacted in the transcript where its words can be
+located, and checked again (:mod:`mediaanon.audio.leakrepair`); it is
+logged as types and time ranges — never text — and ``strict`` fails the
+recording on anything still heard after the repairs.
 """
 from __future__ import annotations
 

