@@ -34,18 +34,44 @@ NOT_NAMES = frozenset("i i'm i've i'll i'd ok okay".split())
 
 
 def thumbnails(media: Path, times: Iterable[float], width: int = THUMB_WIDTH) -> dict[float, str]:
-    """time → JPEG data URI of the *anonymized* frame at that time (one fast seek each)."""
+    """time → JPEG data URI of the *anonymized* frame at that time.
+
+    One PyAV container for all of them, a keyframe seek per time (times in
+    order, so a time within the same GOP just decodes on): the cost is a few
+    GOPs per thumbnail, whatever the length of the recording.
+    """
+    import av
+    import cv2
+
+    wanted = sorted(set(round(max(0.0, x), 2) for x in times))
     out: dict[float, str] = {}
-    for t in sorted(set(round(max(0.0, x), 2) for x in times)):
-        argv = ffmpeg.base_args() + ["-ss", f"{t:.3f}", "-i", str(media), "-frames:v", "1", "-an",
-                                     "-vf", f"scale={width}:-2", "-f", "image2pipe", "-c:v", "mjpeg", "-q:v", "5",
-                                     "pipe:1"]
-        try:
-            proc = ffmpeg.run(argv, what="report thumbnail")
-        except Exception:  # noqa: BLE001 - a frame past the end has no thumbnail; the rest still do
-            continue
-        if proc.stdout:
-            out[t] = "data:image/jpeg;base64," + base64.b64encode(proc.stdout).decode("ascii")
+    if not wanted:
+        return out
+    with av.open(str(media)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = float(stream.time_base)
+        frames = None
+        current = None
+        for t in wanted:
+            if current is None or current.pts is None or current.pts * tb > t or t - current.pts * tb > 2.0:
+                container.seek(int(t / tb), stream=stream, backward=True)
+                frames = container.decode(stream)
+                current = None
+            try:
+                while current is None or current.pts is None or current.pts * tb + 1e-3 < t:
+                    nxt = next(frames)
+                    if nxt.pts is not None and nxt.pts * tb > t + 1e-3 and current is not None:
+                        break
+                    current = nxt
+            except StopIteration:
+                if current is None:
+                    break
+            h = max(2, round(current.height * width / current.width / 2) * 2)
+            rgb = current.to_ndarray(format="rgb24", width=width, height=h)
+            ok, jpg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
+            if ok:
+                out[t] = "data:image/jpeg;base64," + base64.b64encode(jpg.tobytes()).decode("ascii")
     return out
 
 
