@@ -41,6 +41,17 @@ def test_each_kind_of_problem_gives_review_with_times_and_no_text():
     assert "Abigail" not in json.dumps(d) and "mumbled" not in json.dumps(d)
 
 
+def test_a_tracking_gap_that_the_second_detector_checked_frame_by_frame_is_no_reason():
+    checked = _faces(gaps=[[20.0, 22.5]])
+    checked["summary"]["verify"].update({"every": 1, "frames_scanned": 900})
+    assert verdict.judge([checked]).status == "clean"
+    sampled = _faces(gaps=[[20.0, 22.5]])
+    sampled["summary"]["verify"].update({"every": 3, "frames_scanned": 300})
+    assert [r.check for r in verdict.judge([sampled]).reasons] == ["face_tracking_gap"]
+    unchecked = {"name": "blur_faces", "status": "done", "summary": {"gap_ranges": [[20.0, 22.5]]}}  # verify: false
+    assert verdict.judge([unchecked]).status == "review"
+
+
 def test_exit_codes_failure_wins_over_review():
     clean = Result("a", "done", verdict="clean")
     review = Result("b", "done", verdict="review", exit_code=EXIT_REVIEW)
