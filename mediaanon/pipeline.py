@@ -43,6 +43,7 @@ class OutputOptions:
     audio_format: Literal["flac", "wav", "m4a", "mp3"] = "flac"  # for audio inputs
     transcript_formats: tuple[str, ...] = ("json", "txt", "srt", "vtt")
     max_duration_drift: float = 0.25  # seconds the output may differ from the input before failing
+    report: bool = True  # write report.html (verdict, contact sheet, transcript, bleeps) into each bundle
 
     def validate(self) -> None:
         bad = set(self.transcript_formats) - {"json", "txt", "srt", "vtt"}
@@ -198,6 +199,12 @@ def build(spec: PipelineSpec, context: RunContext) -> Pipeline:
             s.close()
         raise
     return Pipeline(spec, stages, output)
+
+
+def output_options(name_or_path: str | Path, overrides: list[str] | None = None) -> OutputOptions:
+    """The output options a run will use, without building any stage (no model is loaded)."""
+    spec = apply_overrides(load_spec(name_or_path), overrides or [])
+    return build_options(OutputOptions, spec.output, "output")
 
 
 def load(name_or_path: str | Path, context: RunContext, overrides: list[str] | None = None) -> Pipeline:

@@ -16,7 +16,7 @@ from typing import Any
 
 from mediaanon import processing_log, writers
 from mediaanon.bundle import BundleWriter, is_inside, sweep_stale, write_json_atomic
-from mediaanon.errors import EXIT_FAILED, EXIT_OK, InputError, MediaanonError, StageError, UsageError
+from mediaanon.errors import EXIT_FAILED, EXIT_OK, EXIT_REVIEW, InputError, MediaanonError, StageError, UsageError
 from mediaanon.hooks import Hook, Progress, no_hook
 from mediaanon.inputs import InputItem, bundle_id, discover
 from mediaanon.media import ffmpeg
@@ -26,6 +26,7 @@ from mediaanon.pipeline import Pipeline
 from mediaanon.recording import Recording
 from mediaanon.speakers import rttm as speakers_rttm
 from mediaanon.speakers import select as speakers_select
+from mediaanon.review import verdict as review_verdict
 
 log = logging.getLogger(__name__)
 
@@ -98,19 +99,26 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
             stage_logs.append({"name": stage.name, "status": "done", "seconds": round(time.monotonic() - t0, 3),
                                "summary": summary})
         stage_name = "write_bundle"
+        verdict = review_verdict.judge(stage_logs, rec.transcript)
         outputs = write_outputs(rec, staging, pipeline)
         document = processing_log.build(
             bundle_id=rid, pipeline=pipeline.filled(),
             models=[_model_entry(m) for s in pipeline.stages for m in s.models_used],
             probe=info.summary(), stages=stage_logs, pii=processing_log.pii_section(rec.pii),
             outputs=outputs, tools={"ffmpeg": ffmpeg.version(), "probe": info.tool}, started=started)
+        document["verdict"] = verdict.to_dict()
+        if pipeline.output.report:
+            from mediaanon.review import report
+
+            outputs["files"]["report.html"] = report.write(staging, document, secrets_of(rec))
         processing_log.assert_clean(document, secrets_of(rec))
         write_json_atomic(staging / "processing_log.json", document)
         final = writer.commit()
         if keys is not None and rec.key:
             keys[rid] = dict(rec.key)
         hook(Progress(rid, "done", 1.0, 1.0))
-        return Result(rid, "done", final)
+        return Result(rid, "done", final, verdict=verdict.status,
+                      exit_code=EXIT_REVIEW if verdict.status == "review" else EXIT_OK)
     except KeyboardInterrupt:
         writer.cleanup()
         raise
@@ -198,13 +206,20 @@ def summary_line(results: list[Result]) -> str:
     done = sum(r.status == "done" for r in results)
     failed = sum(r.status == "failed" for r in results)
     skipped = sum(r.status == "skipped" for r in results)
-    return f"{done} done, {failed} failed, {skipped} skipped"
+    review = sum(r.verdict == "review" for r in results)
+    return f"{done} done ({review} need review), {failed} failed, {skipped} skipped"
 
 
 def exit_code(results: list[Result]) -> int:
-    return max((r.exit_code for r in results), default=EXIT_OK)
+    """The worst outcome; a failure (1, 3) wins over "done but needs review" (4)."""
+    codes = [r.exit_code for r in results]
+    worse = [c for c in codes if c not in (EXIT_OK, EXIT_REVIEW)]
+    if worse:
+        return max(worse)
+    return EXIT_REVIEW if EXIT_REVIEW in codes else EXIT_OK
 
 
 def results_json(results: list[Result]) -> str:
     return json.dumps([{"id": r.id, "status": r.status, "path": str(r.path) if r.path else None,
-                        "stage": r.stage, "message": r.message} for r in results], indent=2)
+                        "stage": r.stage, "message": r.message, "verdict": r.verdict or None} for r in results],
+                      indent=2)

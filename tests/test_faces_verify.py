@@ -56,17 +56,48 @@ def test_masked_output_passes_strict(strict_stage, clip, tmp_path):
 
 
 def test_strict_fails_an_unmasked_video(strict_stage, clip, tmp_path):
-    real = strict_stage.blurrer.detector
+    from dataclasses import replace
+
+    real, options = strict_stage.blurrer.detector, strict_stage.options
     strict_stage.blurrer.detector = Blind(real)
+    strict_stage.options = replace(options, repair=False)
     try:
         with pytest.raises(PrivacyCheckError, match=r"residual face\(s\) in 30 frame\(s\) at 0.00-0.97 s"):
             strict_stage(recording(clip, tmp_path / "s"), no_hook)
     finally:
+        strict_stage.blurrer.detector, strict_stage.options = real, options
+
+
+def test_faces_the_first_detector_missed_are_repaired_and_rechecked(strict_stage, clip, tmp_path):
+    """CenterFace misses the face in every frame; BlazeFace finds it; the repair pass masks the union
+    of both detectors, the re-check finds nothing left (hits on the repair masks are ours), strict passes."""
+    real = strict_stage.blurrer.detector
+    strict_stage.blurrer.detector = Blind(real)
+    try:
+        rec = recording(clip, tmp_path / "r")
+        summary = strict_stage(rec, no_hook)
+    finally:
         strict_stage.blurrer.detector = real
+    v = summary["verify"]
+    assert summary["frames_with_faces"] == 0 and v["residual_frames"] == 30 and v["hits_on_masks"] == 0
+    assert v["repair_passes"] >= 1 and v["repairs"][0]["frames"] == 30
+    assert v["repairs"][0]["ranges"][0][:2] == [0.0, pytest.approx(0.967, abs=1e-3)]
+    assert v["unresolved_faces"] == 0 and v["unresolved_ranges"] == []
+    assert rec.video.name.startswith("video_repaired")
+    # an independent look at what will be written: whatever BlazeFace still reacts to is our black fill
+    from mediaanon.faces.video import VideoReader
+
+    again = {i: boxes for i, _t, boxes in strict_stage.verifier.scan_video(rec.video).hits}
+    with VideoReader(rec.video) as reader:
+        for f in reader:
+            y = f.picture.planes[0]
+            for x1, y1, x2, y2, _s in again.get(f.index, []):
+                cx, cy = int((x1 + x2) / 2 * y.shape[1]), int((y1 + y2) / 2 * y.shape[0])
+                assert float(y[cy - 3:cy + 4, cx - 3:cx + 4].mean()) < 30, f.index
 
 
 def test_not_strict_reports_but_keeps(strict_stage, clip, tmp_path, caplog):
-    lenient = blur_stage({"strict": False, "verify_every": 2})
+    lenient = blur_stage({"strict": False, "verify_every": 2, "repair": False})
     lenient.blurrer.detector = Blind(lenient.detector)
     with caplog.at_level("WARNING"):
         summary = lenient(recording(clip, tmp_path / "s"), no_hook)

@@ -157,7 +157,7 @@ def test_stage_end_to_end_logs_no_names(ami, media, tmp_path, caplog):
     (tmp_path / "b").mkdir()
     rec2 = Recording("ami2", src, probe(src), tmp_path / "b")
     rec2.transcript, rec2.pii = wrong, spans
-    stage = BleepPii({"strict": True, "pad_before": 0.0, "pad_after": 0.0},
+    stage = BleepPii({"strict": True, "pad_before": 0.0, "pad_after": 0.0, "repair": False},
                      RunContext())
     with pytest.raises(PrivacyCheckError) as err:
         stage(rec2, no_hook)

@@ -34,7 +34,7 @@ def test_audio_bundle_is_complete_and_metadata_free(tmp_path):
     results = runner.run([src], out, build([{"test_gain": {"gain": 0.5}}], {"audio_format": "flac"}))
     assert [r.status for r in results] == ["done"]
     bundle = out / "in"
-    assert sorted(p.name for p in bundle.iterdir()) == ["media.flac", "processing_log.json"]
+    assert sorted(p.name for p in bundle.iterdir()) == ["media.flac", "processing_log.json", "report.html"]
     got = probe(bundle / "media.flac")
     assert got.audio_streams[0].channels == 2 and abs(got.duration - 1.5) < 0.05
     assert metadata_tags(bundle / "media.flac") == set()

@@ -32,7 +32,8 @@ def test_sample_run_makes_a_complete_bundle(sample_run):
     proc, bundle = sample_run
     assert proc.returncode == 0, proc.stderr[-2000:]
     names = sorted(p.name for p in bundle.iterdir())
-    assert names == ["media.flac", "processing_log.json", "speakers.rttm", "transcript.json", "transcript.srt",
+    assert names == ["media.flac", "processing_log.json", "report.html", "speakers.rttm", "transcript.json",
+                     "transcript.srt",
                      "transcript.txt", "transcript.vtt"]
     log = json.loads((bundle / "processing_log.json").read_text())
     assert [(s["name"], s["status"]) for s in log["stages"]] == [  # the interview preset, on audio

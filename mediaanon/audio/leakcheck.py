@@ -67,6 +67,7 @@ class Leak:
     score: float  # 0..100, rapidfuzz ratio of the best window
     part: bool  # only a part of the item matched (a first name, four digits)
     in_bleep: bool  # overlaps a bleeped interval (the bleep did not cover it)
+    item: int = -1  # index of the needle (in the list searched) that was heard; lets a repair find its marker
 
     def to_dict(self) -> dict:
         return {"type": self.type, "t0": round(self.t0, 2), "t1": round(self.t1, 2), "score": round(self.score, 1),
@@ -212,7 +213,7 @@ def find_leaks(hypothesis: Transcript, items: Sequence[Needle], *, threshold: fl
         return windows[size]
 
     leaks: list[Leak] = []
-    for needle in items:
+    for item, needle in enumerate(items):
         hits: list[Leak] = []
         for pat, part in patterns(needle):
             joined = "".join(pat)
@@ -243,7 +244,7 @@ def find_leaks(hypothesis: Transcript, items: Sequence[Needle], *, threshold: fl
                 for i in np.flatnonzero(score >= threshold):
                     t0, t1 = hyp[i][1], hyp[i + size - 1][2]
                     inside = any(iv.t0 < t1 and t0 < iv.t1 for iv in intervals)
-                    hits.append(Leak(needle.type, t0, t1, float(score[i]), part, inside))
+                    hits.append(Leak(needle.type, t0, t1, float(score[i]), part, inside, item))
         leaks.extend(_dedupe(hits))
     return sorted(leaks, key=lambda x: (x.t0, x.t1))
 

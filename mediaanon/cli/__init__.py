@@ -19,7 +19,8 @@ from mediaanon import __version__
 from mediaanon.errors import EXIT_USAGE, MediaanonError
 
 EPILOG = """exit codes: 0 every recording done (or already bundled), 1 at least one recording failed
-(see OUTDIR/<id>.failed.json), 2 bad command line or pipeline, 3 a model is missing or fails its hash."""
+(see OUTDIR/<id>.failed.json), 2 bad command line or pipeline, 3 a model is missing or fails its hash,
+4 every recording done but some bundle's verdict is "review" (see its report.html; a failure wins over 4)."""
 
 # command name -> module (``add_parser``/``handle``); modules import their heavy parts lazily
 COMMANDS: dict[str, str] = {
@@ -35,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "reidentify": "mediaanon.cli.study",
     "summary": "mediaanon.cli.study",
     "slurm": "mediaanon.cli.slurm",
+    "amend": "mediaanon.cli.amend",
 }
 
 

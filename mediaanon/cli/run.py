@@ -144,9 +144,16 @@ def handle(args: argparse.Namespace) -> int:
     finally:
         bar.close()  # type: ignore[attr-defined]
     results = report.results
+    overrides = list(options.overrides)
+    if pipeline.output_options(options.pipeline, overrides).report and args.outdir.is_dir():
+        from mediaanon.review import index
+
+        index.write(args.outdir)  # OUTDIR/index.html: every bundle and failure record in the folder
     for r in results:
         if r.status == "failed":
             print(f"mediaanon: {r.id}: failed in {r.stage}: {r.message}", file=sys.stderr)
+        elif r.verdict == "review" and not args.quiet:
+            print(f"mediaanon: {r.id}: needs review (see {r.path}/report.html)", file=sys.stderr)
         elif r.status == "skipped" and not args.quiet:
             print(f"mediaanon: {r.id}: skipped: {r.message}", file=sys.stderr)
     if args.json:

@@ -75,6 +75,7 @@ class FaceReport:
     detect_every: int = 1
     detector_runs: int = 0  # frames the detector ran on
     gap_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
+    masks: dict[int, list] = field(default_factory=dict)  # frame index -> grown mask boxes drawn (faces.residuals)
     detector_size: tuple[int, int] = (0, 0)
     provider: str = ""
     seconds: float = 0.0
@@ -216,6 +217,8 @@ class FaceBlurrer:
                     report.gap_ranges.append(gap_open)
                 last_gap_index = frame.index
             boxes = [grow(m.box, s.mask_scale) for m in masks]
+            if boxes:
+                report.masks[frame.index] = boxes
             if not _put(q_out, (frame, boxes), stop):
                 raise _Stopped
             if progress is not None and report.frames % 25 == 0:
@@ -334,6 +337,7 @@ class FaceBlurrer:
         out = rgb.copy()
         dets = self.detect_image(rgb)
         boxes = [grow(d, self.settings.mask_scale) for d in dets]
+        self.last_image_masks = boxes  # judged against the second detector's hits (faces.residuals)
         apply_rgb(out, boxes, self.settings.style)
         h, w = rgb.shape[:2]
         return out, {"frames": 1, "frames_with_faces": int(len(dets) > 0), "detections": int(len(dets)),

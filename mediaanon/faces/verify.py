@@ -65,6 +65,7 @@ class VerifyReport:
     detections: int = 0
     ranges: list[Residual] = field(default_factory=list)
     seconds: float = 0.0
+    hits: list = field(default_factory=list)  # (frame index, seconds, [(x1, y1, x2, y2, score) in 0..1]): judged by faces.residuals
 
     @property
     def clean(self) -> bool:
@@ -183,6 +184,8 @@ class FaceVerifier:
         faces = self.detect(rgb)
         rep.frames_scanned = 1
         if faces:
+            h, w = rgb.shape[:2]
+            rep.hits.append((0, 0.0, [(a / w, b / h, c / w, d / h, s) for a, b, c, d, s in faces]))
             rep.frames_with_faces = 1
             rep.detections = len(faces)
             rep.ranges.append(Residual(0.0, 0.0, 1, max(f[4] for f in faces)))
@@ -204,12 +207,14 @@ class FaceVerifier:
         inflight: deque = deque()
         cap = TILE_LONG_SIDE if self.tiles > 1 else SCAN_LONG_SIDE  # tiles are cut from the bigger frame
 
-        def take(index: int, pts: int, faces: list) -> None:
+        def take(index: int, pts: int, faces: list, size: tuple[int, int] = (1, 1)) -> None:
             nonlocal current, last_hit
             rep.frames_scanned += 1
             if not faces:
                 return
             t = pts * tb
+            rep.hits.append((index, t, [(a / size[0], b / size[1], c / size[0], d / size[1], s)
+                                        for a, b, c, d, s in faces]))
             rep.frames_with_faces += 1
             rep.detections += len(faces)
             score = max(x[4] for x in faces)
@@ -226,17 +231,18 @@ class FaceVerifier:
             for f in reader:
                 if f.index % every:
                     continue
-                rgb = f.picture.to_rgb(_scan_size(f.picture.width, f.picture.height, cap))
-                inflight.append((f.index, f.pts, pool.submit(self.detect, rgb)))
+                size = _scan_size(f.picture.width, f.picture.height, cap)
+                rgb = f.picture.to_rgb(size)
+                inflight.append((f.index, f.pts, pool.submit(self.detect, rgb), size))
                 while len(inflight) > 2 * self.workers:
-                    i, pts, job = inflight.popleft()
-                    take(i, pts, job.result())
+                    i, pts, job, sz = inflight.popleft()
+                    take(i, pts, job.result(), sz)
             while inflight:
-                i, pts, job = inflight.popleft()
-                take(i, pts, job.result())
+                i, pts, job, sz = inflight.popleft()
+                take(i, pts, job.result(), sz)
         rep.seconds = time.perf_counter() - t0
         for r in rep.ranges[:20]:
-            log.warning("residual face found by %s at %.3f-%.3f s (%d frames, score %.2f)",
+            log.info("residual face found by %s at %.3f-%.3f s (%d frames, score %.2f)",
                         self.name, r.start, r.end, r.frames, r.max_score)
         return rep
 

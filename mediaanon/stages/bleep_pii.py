@@ -10,8 +10,10 @@ scratch, the input is never touched.
 
 The leak check re-transcribes each processed track and searches it for the
 removed strings (fuzzy, see :mod:`mediaanon.audio.leakcheck`).  What it
-finds is logged as types and time ranges — never text — and ``strict``
-fails the recording on any finding.
+finds is bleeped too, redacted in the transcript where its words can be
+located, and checked again (:mod:`mediaanon.audio.leakrepair`); it is
+logged as types and time ranges — never text — and ``strict`` fails the
+recording on anything still heard after the repairs.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from mediaanon.audio import bleep, leakcheck, wavio
+from mediaanon.audio import bleep, leakcheck, leakrepair, wavio
 from mediaanon.errors import PrivacyCheckError, StageError
 from mediaanon.hooks import Progress
 from mediaanon.stage import RunContext, Stage
@@ -44,7 +46,9 @@ class BleepOptions:
     leak_threshold: float = 85.0  # fuzzy match score (0-100) from which a re-transcribed passage counts as a leak
     leak_engine: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"  # recogniser for the leak check
     leak_model: str = "whisper-tiny.en"  # its model (manifest name); a different model than the transcript's hears differently
-    strict: bool = False  # fail the recording (PrivacyCheckError) when the leak check hears any removed string
+    strict: bool = False  # fail the recording (PrivacyCheckError) when the leak check still hears a removed string after repair
+    repair: bool = True  # bleep (and redact in the transcript) what the leak check hears outside the bleeps, then check again
+    repair_passes: int = 2  # at most this many repair + re-check rounds; what is still heard makes the verdict "review"
 
     def validate(self) -> None:
         if not 20.0 <= self.tone_hz <= 20000.0:
@@ -55,6 +59,8 @@ class BleepOptions:
             raise ValueError("pad_before/pad_after must be within 0..5 s and merge_gap >= 0")
         if not 0.0 < self.ramp <= 0.1:
             raise ValueError("ramp must be within 0..0.1 s")
+        if not 1 <= self.repair_passes <= 5:
+            raise ValueError("repair_passes must be within 1..5 (repair: false switches repair off)")
         if not 50.0 <= self.leak_threshold <= 100.0:
             raise ValueError("leak_threshold must be within 50..100")
 
@@ -104,6 +110,7 @@ class BleepPii(Stage):
         summary: dict[str, Any] = {"mode": o.mode, "spans": len(spans), "tracks": len(out_paths), **bleep.summary(intervals)}
         if o.leak_check:
             summary["leak_check"] = self._leak_check(recording, out_paths, intervals, spans)
+            out_paths = recording.audio_tracks
         hook(Progress(recording.id, self.name, len(tracks), len(tracks), "tracks"))
         log.info("%s: %d interval(s) bleeped in %d track(s)", recording.id, len(intervals), len(out_paths))
         return summary
@@ -114,21 +121,28 @@ class BleepPii(Stage):
         items = leakcheck.needles(recording.transcript, spans)
         if not items:
             return {**leakcheck.summary([]), "checked": False}
-        found: list[leakcheck.Leak] = []
-        per_track = []
         assert self.engine is not None
-        for path in paths:
-            hyp = self.engine.transcribe(recording.speech_of(path))
-            leaks = leakcheck.find_leaks(hyp, items, threshold=self.options.leak_threshold, intervals=intervals)
-            per_track.append(len(leaks))
-            found.extend(leaks)
-        del items  # the strings go no further than this function
-        result = {**leakcheck.summary(found), "per_track": per_track, "checked": True, "engine": self.engine.describe()}
-        if found:
-            log.warning("%s: leak check heard %d removed item(s) again", recording.id, len(found))
-            if self.options.strict:
-                ranges = ", ".join(f"{x.t0:.2f}-{x.t1:.2f}s {x.type}" for x in found[:10])
-                raise PrivacyCheckError(f"{recording.id}: bleeped audio still contains {len(found)} PII item(s) at {ranges}")
+        o = self.options
+
+        def edit(block, rate, first, extra):
+            return bleep.apply(block, rate, extra, mode=o.mode, tone_hz=o.tone_hz, tone_db=o.tone_db,
+                               ramp_s=o.ramp, offset=first)
+
+        del items  # leakrepair takes the strings from the transcript itself and keeps them to itself
+        recording.audio_tracks, result = leakrepair.check_and_repair(
+            recording, paths, intervals, spans, self.engine.transcribe, edit, threshold=o.leak_threshold,
+            pad=(o.pad_before, o.pad_after), passes=o.repair_passes if o.repair else 0)
+        result.update({"checked": True, "engine": self.engine.describe()})
+        left = result["unresolved"]
+        if result["repairs"]:
+            log.info("%s: leak check heard %d removed item(s) outside the bleeps; repaired in %d pass(es)",
+                     recording.id, result["leaks"], result["repair_passes"])
+        if left:
+            log.warning("%s: leak check still hears %d removed item(s) after %d repair pass(es)", recording.id,
+                        len(left), result["repair_passes"])
+            if o.strict:
+                ranges = ", ".join(f"{x['t0']:.2f}-{x['t1']:.2f}s {x['type']}" for x in left[:10])
+                raise PrivacyCheckError(f"{recording.id}: bleeped audio still contains {len(left)} PII item(s) at {ranges}")
         return result
 
     def close(self) -> None:

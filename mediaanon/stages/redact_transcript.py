@@ -20,6 +20,7 @@ from mediaanon.hooks import Progress
 from mediaanon.redaction.engine import SPACY_MODEL
 from mediaanon.redaction.options import RedactionOptions
 from mediaanon.redaction.redactor import Redactor
+from mediaanon.redaction import wordtimes
 from mediaanon.redaction.timemap import TimeMap
 from mediaanon.speakers.select import tag_item
 from mediaanon.stage import ModelUse, RunContext, Stage
@@ -89,13 +90,9 @@ class RedactTranscript(Stage):
         for s in result.spans:
             tr = timemap.time(s.start, s.end)
             spans.append(replace(s, t0=tr.t0, t1=tr.t1, timing=tr.timing))
-        redacted = timemap.redact_segments((s.start, s.end, s.replacement) for s in spans)
-        segments = []
-        for seg, seg_text in zip(transcript.segments, redacted):
-            if seg_text is None:
-                continue
-            item: dict[str, Any] = {"id": seg.id, "start": seg.start, "end": seg.end, "text": seg_text}
-            segments.append(tag_item(item, seg, recording.speakers))  # speaker labels (segment and words)
+        segments = wordtimes.redacted_segments(transcript, spans, timemap)  # text, words, speaker
+        by_id = {seg.id: seg for seg in transcript.segments}
+        segments = [tag_item(item, by_id[item["id"]], recording.speakers) for item in segments]  # + speaker_uncertain
         recording.pii = spans
         recording.redacted_text = result.text
         recording.redacted_segments = segments

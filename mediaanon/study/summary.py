@@ -38,7 +38,7 @@ def collect(outdir: Path) -> list[dict[str, Any]]:
             rel.as_posix(), "done", duration=(doc.get("input") or {}).get("duration"), seconds=doc.get("seconds"),
             pii=pii.get("total", 0), pii_by_type=pii.get("counts") or {},
             stages=[s.get("name") for s in doc.get("stages", []) if s.get("status") == "done"],
-            verdict=(doc.get("verdict") or {}).get("verdict", "") if isinstance(doc.get("verdict"), dict)
+            verdict=(doc.get("verdict") or {}).get("status", "") if isinstance(doc.get("verdict"), dict)
             else doc.get("verdict", ""))
     for rec in sorted(outdir.rglob("*.failed.json")):
         rel = rec.relative_to(outdir)
