@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from mediaanon.audio import voice, wavio
+from mediaanon.audio.revoice import phrases
 from mediaanon.audio.revoice.engine import Revoicer, RevoiceSettings, english
 from mediaanon.audio.similarity import MAX_SECONDS, RATE, SpeakerEncoder, cosine
 from mediaanon.errors import StageError
@@ -85,6 +86,7 @@ class VoiceOptions:
     revoice_markers: Literal["spoken", "silent"] = "spoken"  # revoice: a marker is read as "person one" … or left as a pause
     revoice_background: Literal["noise", "silence"] = "noise"  # revoice: between utterances, low comfort noise or digital silence
     revoice_noise_db: float = -60.0  # revoice: comfort noise level, dBFS RMS
+    revoice_phrases: bool = True  # revoice: cut segments at the speaker's pauses (word times) so each phrase starts on time
     revoice_fallback: Literal["refuse", "mcadams+world", "mcadams", "world"] = "refuse"  # revoice: what a non-English recording gets
 
     def validate(self) -> None:
@@ -246,8 +248,12 @@ class AnonymizeVoice(Stage):
         def progress(done: int, total: int) -> None:
             hook(Progress(recording.id, self.name, done, total, "segments"))
 
-        out, summary = self.revoicer.revoice(recording.id, language, recording.redacted_segments, tracks,
-                                             recording.scratch, settings, progress)
+        segments, cut = recording.redacted_segments, 0
+        if o.revoice_phrases:
+            segments, cut = phrases.split(recording.transcript, recording.pii, recording.redacted_segments)
+        out, summary = self.revoicer.revoice(recording.id, language, segments, tracks, recording.scratch,
+                                             settings, progress)
+        summary["segments_cut_in_phrases"] = cut
         if self.encoder is not None:
             summary["speaker_similarity"] = [self._similarity(a, b) for a, b in zip(tracks, out)]
         recording.audio_tracks = out

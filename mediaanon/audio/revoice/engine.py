@@ -81,8 +81,8 @@ class Revoicer:
         if missing:
             log.debug("revoice: %d phoneme symbol(s) without an id in the voice were skipped", len(missing))
         return {
-            "segments": len(ordered),
-            "spoken_segments": spoken,
+            "utterances": len(ordered),
+            "spoken_utterances": spoken,
             "markers": markers,
             "markers_as": settings.markers,
             "speakers": len(variants) - 1,
@@ -120,5 +120,5 @@ class Revoicer:
             "audio_seconds": round(duration, 3),
             "realtime_factor": round(elapsed / duration, 3) if duration else None,
         }
-        log.info("%s: re-voiced %d segment(s) in %d track(s)", recording_id, summary["spoken_segments"], len(out))
+        log.info("%s: re-voiced %d utterance(s) in %d track(s)", recording_id, summary["spoken_utterances"], len(out))
         return out, summary
