@@ -139,7 +139,7 @@ def test_other_languages_fail_closed_or_take_the_requested_dsp_method(stage, tmp
     dsp = AnonymizeVoice({"method": "revoice", "revoice_fallback": "mcadams", "similarity": False, "seed": 1},
                          RunContext(study_key=b"k"))
     summary = dsp(rec, no_hook)
-    assert summary["method"] == "mcadams" and "alpha" in summary
+    assert summary["method"] == "mcadams" and summary["instead_of"] == "revoice" and "alpha" in summary
     dsp.close()
 
 

@@ -230,6 +230,7 @@ class AnonymizeVoice(Stage):
         hook(Progress(recording.id, self.name, len(tracks), len(tracks), "tracks"))
         summary: dict[str, Any] = {
             **d.log,
+            **({"instead_of": "revoice"} if opts is not self.options else {}),  # non-English: revoice_fallback
             "tracks": len(out_paths),
             "audio_seconds": round(seconds, 3),
             "realtime_factor": round((time.perf_counter() - started) / seconds, 3) if seconds else None,
