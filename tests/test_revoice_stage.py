@@ -123,7 +123,8 @@ def test_each_speaker_gets_a_distinct_voice(stage, tmp_path):
     y, rate = sf.read(rec.audio_tracks[0])
     f0s = []
     for a, b in ((0.5, 2.9), (3.2, 5.9)):
-        f0, _ = pyworld.dio(np.ascontiguousarray(y[int(a * rate):int(b * rate)]), rate)
+        # harvest, not dio: dio jumps an octave on this voice now and then, which made the check flaky
+        f0, _ = pyworld.harvest(np.ascontiguousarray(y[int(a * rate):int(b * rate)]), rate)
         f0s.append(np.median(f0[f0 > 0]))
     assert 12 * np.log2(f0s[1] / f0s[0]) > 3.0  # S2 speaks about 5 semitones higher
 
