@@ -16,6 +16,11 @@ and the share of the other words that are still recognised (words of the script 
 aligned as correct in the re-transcription, over those recognised in the original transcription;
 target >= 0.8).  Peer baseline in the same run: the naive bleep that proofs of concept use —
 exactly the ASR word times of the redacted words, no padding, no widening of untimed tokens.
+
+Re-voicing (``anonymize_voice`` method ``revoice``, skipped with ``--no-revoice``): the same
+recordings are also re-voiced from the redacted transcript after the bleep, and the re-voiced
+audio is transcribed and searched in the same way: PII items still recognisable (target 0) and
+the share of other words kept.
 """
 from __future__ import annotations
 
@@ -123,6 +128,8 @@ class Outcome:
     duration_s: float
     stage_leaks: int
     unflagged: int  # leaks of items the redaction never marked (so nothing was bleeped there)
+    leaks_revoice: int = 0  # PII items recognisable in the re-voiced audio (method=revoice)
+    other_revoice: int = 0
 
 
 def words_of(script: str) -> list[tuple[str, bool]]:
@@ -192,18 +199,23 @@ def process(name: str, path: Path, script: str, stages, engine, workdir: Path) -
     scratch.mkdir()
     rec = Recording(name, path, probe(path), scratch)
     (original_track,) = rec.original_audio_tracks()
-    summaries = [stage(rec, no_hook) for stage in stages]
+    summaries = [stage(rec, no_hook) for stage in stages[:3]]
+    bleeped_track = rec.audio_tracks[0]
+    revoiced_track = None
+    if len(stages) > 3:  # anonymize_voice method=revoice, from the redacted transcript
+        stages[3](rec, no_hook)
+        revoiced_track = rec.audio_tracks[0]
     pii_texts = [m.strip("{}") for m in re.findall(r"\{[^}]*\}", script)]
     items = [leakcheck.Needle("PII", t) for t in pii_texts]
     script_words = words_of(script)
     original = rec.transcript
     heard_before = len({x.type + str(i) for i, n in enumerate(items) for x in leakcheck.find_leaks(original, [n])})
-    bleeped = wavio.read(rec.audio_tracks[0])
+    bleeped = wavio.read(bleeped_track)
     source = wavio.read(original_track)
     naive = bleep.apply(source.samples, source.sample_rate, naive_intervals(rec))
     naive_path = wavio.write(scratch / "naive.wav", wavio.Track(naive, source.sample_rate))
 
-    b = summaries[-1]
+    b = summaries[2]
     bleeps = [bleep.Interval(a, z, ()) for a, z in b["ranges"]]
 
     def leaks_in(p: Path, show: bool = False) -> tuple[int, str, int]:
@@ -218,16 +230,21 @@ def process(name: str, path: Path, script: str, stages, engine, workdir: Path) -
         unflagged = sum(1 for _, leaks in found if leaks and not any(x.in_bleep for x in leaks))
         return sum(1 for _, leaks in found if leaks), hyp.text, unflagged
 
-    ours, ours_text, unflagged = leaks_in(rec.audio_tracks[0], show=True)
+    ours, ours_text, unflagged = leaks_in(bleeped_track, show=True)
     naive_leaks, naive_text, _ = leaks_in(naive_path)
-    return Outcome(name, len(items), heard_before, ours, naive_leaks, recognised(script_words, original.text),
-                   recognised(script_words, ours_text), recognised(script_words, naive_text), b["seconds"],
-                   bleeped.duration, b["leak_check"]["leaks"], unflagged)
+    out = Outcome(name, len(items), heard_before, ours, naive_leaks, recognised(script_words, original.text),
+                  recognised(script_words, ours_text), recognised(script_words, naive_text), b["seconds"],
+                  bleeped.duration, b["leak_check"]["leaks"], unflagged)
+    if revoiced_track is not None:
+        out.leaks_revoice, revoice_text, _ = leaks_in(revoiced_track, show=True)
+        out.other_revoice = recognised(script_words, revoice_text)
+    return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 synthetic interviews + AMI")
+    ap.add_argument("--no-revoice", action="store_true", help="skip the re-voiced (method=revoice) variant")
     ap.add_argument("--show-leaks", action="store_true", help="print the invented PII strings that leak (diagnostics)")
     args = ap.parse_args()
     global SHOW
@@ -238,6 +255,7 @@ def main() -> int:
     else:
         scripts = SCRIPTS[:3] if args.quick else SCRIPTS
     from mediaanon.stage import RunContext
+    from mediaanon.stages.anonymize_voice import AnonymizeVoice
     from mediaanon.stages.bleep_pii import BleepPii
     from mediaanon.stages.redact_transcript import RedactTranscript
     from mediaanon.stages.transcribe import Transcribe
@@ -245,6 +263,8 @@ def main() -> int:
 
     ctx = RunContext()
     stages = [Transcribe({}, ctx), RedactTranscript({}, ctx), BleepPii({}, ctx)]
+    if not args.no_revoice:
+        stages.append(AnonymizeVoice({"method": "revoice", "similarity": False}, ctx))
     engine = load_engine({}, ctx)
     outcomes: list[Outcome] = []
     started = time.perf_counter()
@@ -276,13 +296,19 @@ def main() -> int:
     print(f"bleep.leaks_ratio_vs_naive {tot('leaks_ours') / max(1, tot('leaks_naive')):.2f} "
           f"(ours {tot('leaks_ours')}, naive {tot('leaks_naive')}); bleeped {tot('bleeped_s'):.1f} s of {tot('duration_s'):.1f} s; "
           f"stage leak check reported {tot('stage_leaks')}; {time.perf_counter() - started:.0f} s")
+    if not args.no_revoice:
+        print(f"bleep.revoice_pii_items_recognisable {tot('leaks_revoice')} of {tot('items')} (re-voiced from the redacted "
+              f"transcript; bleeped {tot('leaks_ours')}; before {tot('heard_before')}; target 0)")
+        print(f"bleep.revoice_other_words_kept {tot('other_revoice') / max(1, tot('other_before')):.3f} "
+              f"({tot('other_revoice')} of {tot('other_before')}; bleeped {kept:.3f})")
     return 0
 
 
 def summary_line(o: Outcome, what: str) -> str:
     return (f"  {o.name} ({what}, {o.duration_s:.1f} s): {o.items} PII items, heard before {o.heard_before}, "
             f"after ours {o.leaks_ours}, after naive {o.leaks_naive}; other words {o.other_ours}/{o.other_before} "
-            f"(naive {o.other_naive}); stage leak check {o.stage_leaks}; never marked {o.unflagged}")
+            f"(naive {o.other_naive}); stage leak check {o.stage_leaks}; never marked {o.unflagged}; "
+            f"re-voiced: {o.leaks_revoice} PII, other words {o.other_revoice}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python bench/voice.py              # 10 speakers x 10 utterances, baselines + our trade-off curve (~10 min)
     python bench/voice.py --quick      # McAdams baselines + our default only
     python bench/voice.py --agreement  # adds WER against the originals' transcripts on all 100 (slow)
+    python bench/voice.py --quick --only-revoice  # McAdams 0.8 anchor + re-voicing only
 
 Speaker verification on ``audio/librispeech_test-other`` (10 speakers x 10 utterances): per
 speaker the first 3 utterances enroll (mean of L2-normalised Resemblyzer d-vectors), the other 7
@@ -22,7 +23,13 @@ Utility: WER of faster-whisper tiny.en (``mediaanon.transcription``) on clips wi
 transcript (LibriSpeech, JFK, VCTK, SpeechBrain, LJ Speech), original vs transformed; and, with
 ``--agreement``, the WER of the transformed LibriSpeech utterances against the transcript of the
 originals (ASR agreement over all 100).  Our settings are also run with the McAdams α range
-widened step by step: the trade-off curve between protection and ASR cost.  EER with 70 target trials moves by a few points between
+widened step by step: the trade-off curve between protection and ASR cost.
+
+Re-voicing (``method=revoice``, skipped with ``--no-revoice``): each utterance is transcribed by
+the same tiny.en engine the pipeline uses (no redaction: LibriSpeech holds few PII and the
+question here is the voice), cut into phrases and spoken by the synthetic voice in the original
+timing; its real-time factor (synthesis, fitting and rendering; not the transcription the
+pipeline does anyway) is printed on its own line.  EER with 70 target trials moves by a few points between
 random draws: read differences under ~5 points as noise.
 """
 from __future__ import annotations
@@ -166,6 +173,41 @@ def stage_transform(**options) -> Transform:
     return f
 
 
+REVOICE_NAME = "revoice (Piper joe-medium speaks the ASR transcript)"
+REVOICE_TIME = {"seconds": 0.0, "cpu": 0.0, "audio": 0.0}
+
+
+def revoice_transform(engine) -> Transform:
+    """The stage's re-voicing path on one utterance: transcribe, phrases, synthesise, render at ``sr``."""
+    import soundfile as sf
+
+    from mediaanon.audio.revoice import phrases
+    from mediaanon.audio.revoice.engine import Revoicer, RevoiceSettings
+
+    revoicer = Revoicer(None, "cpu")
+    cache: dict[str, list] = {}
+
+    def f(x: np.ndarray, sr: int, uid: str) -> np.ndarray:
+        if uid not in cache:
+            t = engine.transcribe(x)  # the bench holds every clip at 16 kHz, what the engine takes
+            segs = [{"id": s.id, "start": s.start, "end": s.end, "text": s.text.strip()} for s in t.segments]
+            cache[uid] = [t, segs]
+        t, segs = cache[uid]
+        with tempfile.TemporaryDirectory() as d:
+            src = Path(d) / "in.wav"
+            sf.write(str(src), x, sr, subtype="FLOAT")
+            started, cpu = time.perf_counter(), time.process_time()
+            cut, _ = phrases.split(t, [], segs)
+            (out,), _summary = revoicer.revoice(uid, "en", cut, [src], Path(d), RevoiceSettings())
+            REVOICE_TIME["seconds"] += time.perf_counter() - started
+            REVOICE_TIME["cpu"] += time.process_time() - cpu
+            REVOICE_TIME["audio"] += len(x) / sr
+            y, _ = sf.read(str(out), dtype="float32")
+        return y
+
+    return f
+
+
 def methods(quick: bool) -> list[tuple[str, Transform]]:
     from mediaanon.audio import voice
     from mediaanon.stages.anonymize_voice import VoiceOptions
@@ -197,6 +239,8 @@ def main() -> int:
     ap.add_argument("--agreement", action="store_true",
                     help="also transcribe all 100 utterances: WER of transformed vs original transcripts (slow)")
     ap.add_argument("--no-asr", action="store_true", help="skip every WER measurement")
+    ap.add_argument("--no-revoice", action="store_true", help="skip method=revoice")
+    ap.add_argument("--only-revoice", action="store_true", help="the McAdams 0.8 anchor and method=revoice only")
     args = ap.parse_args()
     folder = MEDIA / "audio" / "librispeech_test-other"
     if not folder.is_dir():
@@ -217,19 +261,24 @@ def main() -> int:
     engine = None
     refs = {} if args.no_asr else references()
     ref_audio = {rel: load(MEDIA / rel) for rel in refs}
-    if not args.no_asr:
+    if not args.no_asr or not args.no_revoice:
         from mediaanon.transcription import load_engine
 
         engine = load_engine({"model": "whisper-tiny.en", "vad": False}, None)
     transcribe = lambda xs: [" ".join(s.text for s in engine.transcribe(x).segments) for x in xs]  # noqa: E731
-    base_wer = wer(list(refs.values()), transcribe(list(ref_audio.values()))) if engine else None
+    base_wer = wer(list(refs.values()), transcribe(list(ref_audio.values()))) if engine and refs else None
     base_hyp = transcribe(audio) if engine and args.agreement else None
     o_ign, o_lazy = eer_pair(speakers, base, base)
     print(f"voice.original.eer {o_ign:.1f} % (Resemblyzer, {len(set(speakers))} speakers x {len(files) // len(set(speakers))} "
           f"utterances, 3 enroll / rest trials)" + (f"; WER {base_wer:.1f} % on {len(refs)} reference clips" if base_wer is not None else ""))
     results: list[Result] = []
     started = time.perf_counter()
-    for name, fn in methods(args.quick):
+    todo = methods(args.quick)
+    if args.only_revoice:
+        todo = todo[:1]
+    if not args.no_revoice:
+        todo.append((REVOICE_NAME, revoice_transform(engine)))
+    for name, fn in todo:
         t = time.perf_counter()
         anon = [np.asarray(fn(x, RATE, uid), dtype=np.float32) for x, uid in zip(audio, uids)]
         seconds = time.perf_counter() - t
@@ -238,12 +287,16 @@ def main() -> int:
         ign, lazy = eer_pair(speakers, base, emb)
         same = float(np.mean([float(np.dot(a, b)) for a, b in zip(base, emb)]))
         r = Result(name, ign, lazy, same, seconds)
-        if engine is not None:
+        if engine is not None and refs:
             r.wer = wer(list(refs.values()), transcribe([np.asarray(fn(x, RATE, rel), np.float32) for rel, x in ref_audio.items()]))
             if base_hyp is not None:
                 r.agreement_wer = wer(base_hyp, transcribe(anon))
         results.append(r)
         print(line(r, base_wer, results[0]), flush=True)
+    if REVOICE_TIME["audio"]:
+        print(f"voice.revoice.rtf {REVOICE_TIME['seconds'] / REVOICE_TIME['audio']:.3f} wall "
+              f"({REVOICE_TIME['cpu'] / REVOICE_TIME['audio']:.3f} CPU-seconds per second, all threads; synthesis + fitting "
+              f"+ rendering, {REVOICE_TIME['audio']:.0f} s of audio on {os.cpu_count()} CPU cores; target <= 0.5)")
     ok = [r for r in results if r.wer is None or base_wer is None or r.wer - base_wer <= 5.0]
     best = max(ok or results, key=lambda r: (min(r.ignorant / 40, r.lazy / 25, 1.0), r.ignorant + r.lazy))
     print(f"voice.best_within_wer_budget [{best.name}] ignorant {best.ignorant:.1f} %, lazy-informed {best.lazy:.1f} % "

@@ -164,14 +164,22 @@ def apply_overrides(spec: PipelineSpec, overrides: list[str]) -> PipelineSpec:
     return spec
 
 
-def check_dataflow(classes: list[type[Stage]]) -> None:
-    """Reject orders in which a stage lacks what it requires or sees what it refuses."""
+def check_dataflow(classes: list[type[Stage]], options: list[dict[str, Any]] | None = None) -> None:
+    """Reject orders in which a stage lacks what it requires or sees what it refuses.
+
+    ``options`` (one mapping per stage) lets a stage require more for some
+    settings (``Stage.requires_for``): anonymize_voice with method=revoice
+    needs the redacted transcript.
+    """
     facts: set[str] = set(MEDIA_FACTS)  # media facts are checked per recording
-    for cls in classes:
-        missing = set(cls.requires) - facts
+    for i, cls in enumerate(classes):
+        opts = options[i] if options is not None else {}
+        requires = cls.requires_for(opts)
+        missing = set(requires) - facts
         if missing:
+            how = "" if requires == cls.requires else f" (with {', '.join(f'{k}={v}' for k, v in opts.items())})"
             raise ConfigError(
-                f"stage {cls.name} requires {', '.join(sorted(missing))}, which no earlier stage provides"
+                f"stage {cls.name}{how} requires {', '.join(sorted(missing))}, which no earlier stage provides"
             )
         seen = set(cls.refuses) & facts
         if seen:
@@ -188,7 +196,7 @@ def build(spec: PipelineSpec, context: RunContext) -> Pipeline:
     if unknown:
         stage_class(unknown[0])  # raises the "unknown stage" error before any import
     classes = [stage_class(n) for n, _ in spec.stages]
-    check_dataflow(classes)
+    check_dataflow(classes, [opts for _, opts in spec.stages])
     output = build_options(OutputOptions, spec.output, "output")
     stages = []
     try:

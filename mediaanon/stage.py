@@ -77,6 +77,15 @@ class Stage:
         self.context = context
         self.models_used: list[ModelUse] = []
 
+    @classmethod
+    def requires_for(cls, options: Any) -> frozenset[str]:
+        """What this stage requires with ``options`` (the raw mapping, before validation).
+
+        Checked at load time; most stages require the same whatever their
+        options, a few need more for some settings.
+        """
+        return cls.requires
+
     def applies_to(self, recording: "Recording") -> bool:
         """Whether this stage has work for this kind of input (audio/video/image)."""
         return recording.kind in self.media_kinds

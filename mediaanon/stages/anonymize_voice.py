@@ -26,6 +26,13 @@ hours-long interview needs no more memory than a short one; pitch level and
 spectral colour are measured per chunk, which also follows a change of
 speaker.  The summary includes speaker similarity
 (Resemblyzer cosine) before and after, per track.
+
+``method: revoice`` replaces the voices instead of transforming them: the
+redacted transcript is spoken by a synthetic voice in the original timing
+(:mod:`mediaanon.audio.revoice`).  It needs ``redact_transcript`` earlier in
+the pipeline (checked at load time, :meth:`AnonymizeVoice.requires_for`) and
+speaks English only: another language fails the recording unless
+``revoice_fallback`` names a DSP method to use instead.
 """
 from __future__ import annotations
 
@@ -35,13 +42,15 @@ import logging
 import math
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from mediaanon.audio import voice, wavio
+from mediaanon.audio.revoice import phrases
+from mediaanon.audio.revoice.engine import Revoicer, RevoiceSettings, english
 from mediaanon.audio.similarity import MAX_SECONDS, RATE, SpeakerEncoder, cosine
 from mediaanon.errors import StageError
 from mediaanon.hooks import Progress
@@ -62,7 +71,7 @@ DRAW_VERSION = b"mediaanon.anonymize_voice/1"  # part of the HMAC message: chang
 
 @dataclass(frozen=True)
 class VoiceOptions:
-    method: Literal["mcadams+world", "mcadams", "world"] = "mcadams+world"  # which transforms run (WORLD first); both protect most
+    method: Literal["mcadams+world", "mcadams", "world", "revoice"] = "mcadams+world"  # which transforms run (WORLD first); both protect most; revoice: a synthetic voice speaks the redacted transcript
     alpha: float | None = None  # McAdams coefficient, fixed for every recording; None draws it from alpha_range
     alpha_range: tuple[float, float] = (0.75, 0.9)  # McAdams α drawn per recording; lower is stronger and less intelligible (VPC 2022/24 used 0.5-0.9: +12 WER points here)
     pitch: Literal["target", "shift"] = "target"  # target: the median pitch moves to a drawn level (hides the speaker's own); shift: by semitones
@@ -76,8 +85,17 @@ class VoiceOptions:
     seed: int | None = None  # with the study key and the recording id, makes the draws reproducible
     similarity: bool = True  # log Resemblyzer speaker similarity before/after (per track)
     speakers: tuple[str, ...] = ()  # transform only these speakers (labels "S2" or --speaker-names roles; needs diarize_speakers); empty = everyone
+    revoice_markers: Literal["spoken", "silent"] = "spoken"  # revoice: a marker is read as "person one" … or left as a pause
+    revoice_background: Literal["noise", "silence"] = "noise"  # revoice: between utterances, low comfort noise or digital silence
+    revoice_noise_db: float = -60.0  # revoice: comfort noise level, dBFS RMS
+    revoice_phrases: bool = True  # revoice: cut segments at the speaker's pauses (word times) so each phrase starts on time
+    revoice_fallback: Literal["refuse", "mcadams+world", "mcadams", "world"] = "refuse"  # revoice: what a non-English recording gets
 
     def validate(self) -> None:
+        if self.method == "revoice" and self.speakers:
+            raise ValueError("speakers: choosing speakers applies to the DSP methods; revoice replaces every voice")
+        if not -90.0 <= self.revoice_noise_db <= -30.0:
+            raise ValueError("revoice_noise_db must be within -90..-30 dBFS")
         for name in ("alpha_range", "pitch_target_range", "pitch_range", "formant_range"):
             lo, hi = getattr(self, name)
             if lo > hi:
@@ -161,8 +179,19 @@ class AnonymizeVoice(Stage):
     media_kinds = frozenset({"audio", "video"})
     description = "Transform every voice (WORLD pitch/formant/colour + McAdams), values drawn per recording"
 
+    @classmethod
+    def requires_for(cls, options: Any) -> frozenset[str]:
+        """Re-voicing speaks the redacted transcript, so it needs one (refused at load time otherwise)."""
+        method = options.get("method") if isinstance(options, dict) else getattr(options, "method", None)
+        return cls.requires | {"transcript", "pii"} if str(method) == "revoice" else cls.requires
+
     def __init__(self, options: Any, context: RunContext):
         super().__init__(options, context)
+        self.revoicer: Revoicer | None = None
+        if self.options.method == "revoice":
+            self.revoicer = Revoicer(context.models_dir, context.device)
+            m = self.revoicer.voice.model
+            self.models_used.append(ModelUse(m.spec.name, m.sha256, str(m.path), self.revoicer.voice.device))
         self.encoder: SpeakerEncoder | None = None
         if self.options.similarity:
             self.encoder = SpeakerEncoder(context.models_dir, "cuda" if context.device == "cuda" else "cpu")
@@ -173,7 +202,15 @@ class AnonymizeVoice(Stage):
         tracks = recording.original_audio_tracks()
         if not tracks:
             raise StageError(f"{recording.id}: anonymize_voice found no audio track")
-        d = draw(self.options, self.context.study_key, recording.id)
+        opts = self.options
+        if self.revoicer is not None:
+            language = recording.transcript.language if recording.transcript else None
+            if english(language) or self.options.revoice_fallback == "refuse":
+                return self._revoice(recording, hook, tracks, language)
+            log.info("%s: not English (%s): DSP method %s instead of revoice", recording.id, language,
+                     self.options.revoice_fallback)
+            opts = replace(self.options, method=self.options.revoice_fallback)
+        d = draw(opts, self.context.study_key, recording.id)
         ranges = self._chosen_ranges(recording)  # None: every speaker
         out_paths, similarity = [], []
         started = time.perf_counter()
@@ -201,6 +238,7 @@ class AnonymizeVoice(Stage):
         hook(Progress(recording.id, self.name, len(tracks), len(tracks), "tracks"))
         summary: dict[str, Any] = {
             **d.log,
+            **({"instead_of": "revoice"} if opts is not self.options else {}),  # non-English: revoice_fallback
             "tracks": len(out_paths),
             "audio_seconds": round(seconds, 3),
             "realtime_factor": round((time.perf_counter() - started) / seconds, 3) if seconds else None,
@@ -224,6 +262,27 @@ class AnonymizeVoice(Stage):
         except ValueError as exc:
             raise StageError(f"{recording.id}: anonymize_voice.speakers: {exc}") from None
         return speakers_select.speaker_ranges(recording.speakers, chosen)
+
+    def _revoice(self, recording: "Recording", hook: "Hook", tracks: list[Path], language: str | None) -> dict[str, Any]:
+        """The redacted transcript spoken by the synthetic voice on every track (see mediaanon.audio.revoice)."""
+        assert self.revoicer is not None
+        o = self.options
+        settings = RevoiceSettings(o.revoice_markers, o.revoice_background, o.revoice_noise_db)
+
+        def progress(done: int, total: int) -> None:
+            hook(Progress(recording.id, self.name, done, total, "segments"))
+
+        segments, cut = recording.redacted_segments, 0
+        if o.revoice_phrases:
+            segments, cut = phrases.split(recording.transcript, recording.pii, recording.redacted_segments)
+        out, summary = self.revoicer.revoice(recording.id, language, segments, tracks, recording.scratch,
+                                             settings, progress)
+        summary["segments_cut_in_phrases"] = cut
+        if self.encoder is not None:
+            summary["speaker_similarity"] = [self._similarity(a, b) for a, b in zip(tracks, out)]
+        recording.audio_tracks = out
+        recording.facts |= {"audio_edited", "voice_transformed"}
+        return {"method": "revoice", **summary}
 
     def _similarity(self, original: Path, edited: Path) -> dict[str, Any]:
         """Resemblyzer cosines for one track (``None`` where there is too little speech).
@@ -260,6 +319,7 @@ class AnonymizeVoice(Stage):
 
     def close(self) -> None:
         self.encoder = None
+        self.revoicer = None
 
 
 def _round(v: float | None) -> float | None:
