@@ -56,6 +56,15 @@ def test_a_short_word_that_shares_the_soundex_is_not_a_leak():
     assert find_leaks(hyp("you can call me Abi"), [Needle("PERSON", "Abbie")])  # Whisper's spelling on AMI
 
 
+def test_a_short_name_heard_in_another_spelling_is_a_leak():
+    """Whisper writes the nickname "Abi" once and "Abby" on the bleeped audio (spelling ratio 57)."""
+    assert find_leaks(hyp("you can call me Abby"), [Needle("PERSON", "Abi")])
+    assert find_leaks(hyp("you can call me Abbie"), [Needle("PERSON", "Abi")])
+    # same Soundex, other name or word: not lifted
+    assert not find_leaks(hyp("you can call me Ava"), [Needle("PERSON", "Abi")])
+    assert not find_leaks(hyp("an apple a day"), [Needle("PERSON", "Abi")])
+
+
 def test_leak_records_carry_no_text_and_know_the_bleeps():
     leaks = find_leaks(hyp("hello Abigail Claflin", t0=1.0), [Needle("PERSON", "Abigail Claflin")],
                        intervals=[bleep.Interval(1.2, 2.0, (0,))])

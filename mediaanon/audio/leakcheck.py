@@ -176,9 +176,23 @@ def patterns(needle: Needle) -> list[tuple[list[str], bool]]:
     return out
 
 
-def _phonetic_lift(score: np.ndarray, same_sound: np.ndarray) -> np.ndarray:
-    """Sound-alike windows with loosely similar spelling score at least ``PHONETIC_SCORE``."""
-    return np.where(same_sound & (score >= PHONETIC_MIN_RATIO), np.maximum(score, PHONETIC_SCORE), score)
+def _phonetic_lift(score: np.ndarray, same_sound: np.ndarray, spelled_alike: np.ndarray | None = None) -> np.ndarray:
+    """Sound-alike windows with loosely similar spelling score at least ``PHONETIC_SCORE``.
+
+    Short names defeat the spelling ratio ("Abi" / "Abby" score 57), so a sound-alike whose
+    nickname form is the same (:func:`_nickname_form`) is lifted too.
+    """
+    alike = score >= PHONETIC_MIN_RATIO
+    if spelled_alike is not None:
+        alike = alike | spelled_alike
+    return np.where(same_sound & alike, np.maximum(score, PHONETIC_SCORE), score)
+
+
+def _nickname_form(word: str) -> str:
+    """How ASR spellings of one short name meet: doubled letters single, a final -y/-ie/-ey/-ee as -i
+    ("Abby", "Abbie", "Abi" -> "abi"; "Bobby", "Bobbie" -> "bobi")."""
+    w = re.sub(r"(.)\1+", r"\1", word.lower())
+    return re.sub(r"(ie|ey|ee|y)$", "i", w)
 
 
 def hypothesis_tokens(transcript: Transcript) -> list[tuple[str, float, float]]:
@@ -233,14 +247,16 @@ def find_leaks(hypothesis: Transcript, items: Sequence[Needle], *, threshold: fl
                         cdist([" ".join(pat)], spaced, scorer=fuzz.ratio)[0],
                         cdist([joined], bare, scorer=fuzz.ratio)[0],
                     ).astype(np.float64)
-                if size == k and all(p.isalpha() for p in pat) and len(joined) >= PART_MIN_LETTERS:
+                if (size == k and all(p.isalpha() for p in pat)
+                        and len(joined) >= (PART_MIN_LETTERS if part else SOUNDALIKE_MIN_LETTERS)):
                     same = np.ones(len(spaced), dtype=bool)
                     for j, p in enumerate(pat):
                         same &= sounds[j:j + len(spaced)] == soundex(p)
                     # Soundex keeps only the first consonants, so "an" sounds like "Anna": a two-letter
                     # word is no sound-alike of a name ("Abi" for "Abbie" still is)
                     same &= np.array([len(b) >= SOUNDALIKE_MIN_LETTERS for b in bare], dtype=bool)
-                    score = _phonetic_lift(score, same)
+                    spelled = np.array([_nickname_form(b) == _nickname_form(joined) for b in bare], dtype=bool)
+                    score = _phonetic_lift(score, same, spelled)
                 for i in np.flatnonzero(score >= threshold):
                     t0, t1 = hyp[i][1], hyp[i + size - 1][2]
                     inside = any(iv.t0 < t1 and t0 < iv.t1 for iv in intervals)
