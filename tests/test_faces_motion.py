@@ -202,7 +202,8 @@ def uncovered(src: Path, out: Path, truth) -> list[tuple[int, int]]:
 
 
 @pytest.mark.parametrize("fast_motion", [0.0, 0.02])
-def test_fast_small_faces_are_covered_in_every_frame_at_stride_2(detector, group_pan, tmp_path, fast_motion):
+def test_fast_small_faces_are_covered_in_every_frame_at_stride_2(detector, group_pan, tmp_path, fast_motion, caplog):
+    caplog.set_level("INFO", logger="mediaanon.faces.blurrer")
     src, truth = group_pan
     det = Blinking(detector)
     settings = BlurSettings(detect_every=2, fast_motion=fast_motion)
@@ -212,7 +213,18 @@ def test_fast_small_faces_are_covered_in_every_frame_at_stride_2(detector, group
     if fast_motion:  # 25 px/frame > 2 % of 640 px: a whip pan for this frame size, every frame detected
         assert rep.fast_frames >= 20 and rep.fast_ranges and rep.detector_runs == rep.frames == det.calls
         assert rep.summary()["fast_motion_frames"] == rep.fast_frames
+        assert "fast camera motion" in caplog.text  # the stretch is logged with its times
     else:  # the tracker alone bridges 50 px (1.5 face widths) between detections
         assert rep.detector_runs == 13  # 0, 2, .. 22 and the last frame (23)
         assert rep.fast_frames == 0 and rep.fast_ranges == []
         assert rep.tracks <= 10  # seven faces, a few entering the picture: tracks survive the motion
+
+
+@pytest.mark.parametrize("value", [-0.01, 1.5])
+def test_fast_motion_option_is_validated(value):
+    from mediaanon.stages.blur_faces import BlurFacesOptions
+
+    with pytest.raises(ValueError, match="fast_motion"):
+        BlurFacesOptions(fast_motion=value).validate()
+    BlurFacesOptions(fast_motion=0).validate()
+    assert BlurFacesOptions().fast_motion == BlurSettings().fast_motion == 0.02
