@@ -65,22 +65,31 @@ class CameraMotion:
         step = max(1, int(min(luma.shape[1] / self.size[0], luma.shape[0] / self.size[1]) // 2))
         thumb = cv2.resize(luma[::step, ::step], self.size, interpolation=cv2.INTER_AREA)
         prev, pts = self._prev, self._pts
-        self._prev = thumb
-        self._pts = cv2.goodFeaturesToTrack(thumb, maxCorners=50, qualityLevel=0.01, minDistance=8)
+        self._prev, self._pts = thumb, None
         if cut or prev is None or pts is None or len(pts) < 8:
+            self._pts = self._corners(thumb)
             return IDENTITY
         nxt, status, _err = cv2.calcOpticalFlowPyrLK(prev, thumb, pts, None, winSize=(11, 11), maxLevel=2)
         ok = status.reshape(-1) == 1
-        if ok.sum() < 8:
-            return IDENTITY
-        m, inliers = cv2.estimateAffinePartial2D(pts[ok], nxt[ok], method=cv2.RANSAC,
-                                                 ransacReprojThreshold=1.0, maxIters=200, confidence=0.99)
+        m, inliers = (None, None) if ok.sum() < 8 else cv2.estimateAffinePartial2D(
+            pts[ok], nxt[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0, maxIters=200, confidence=0.99)
         if m is None or inliers is None or inliers.sum() < max(6, 0.4 * ok.sum()):
+            self._pts = self._corners(thumb)
             return IDENTITY
+        # the corners that followed the camera are tracked on; fresh ones only when too few are left
+        kept = nxt[ok][inliers.reshape(-1) == 1]
+        self._pts = kept if len(kept) >= 25 else self._corners(thumb)
         a, b = float(m[0, 0]), float(m[1, 0])
         dx, dy = float(m[0, 2]) / self.scale, float(m[1, 2]) / self.scale
         step = Step(a, b, dx, dy, 0.0, True)
         return Step(a, b, dx, dy, corner_speed(step, *self.frame), True)
+
+
+    @staticmethod
+    def _corners(thumb: np.ndarray) -> np.ndarray | None:
+        import cv2
+
+        return cv2.goodFeaturesToTrack(thumb, maxCorners=50, qualityLevel=0.01, minDistance=8)
 
 
 def corner_speed(step: Step, width: int, height: int) -> float:
