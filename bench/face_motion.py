@@ -153,6 +153,7 @@ def pct(rows: list) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="face sizes 24 and 48 px, 8 frames per segment")
+    ap.add_argument("--tools", default="ours,ours(every=1),deface", help="comma-separated subset to run")
     args = ap.parse_args()
     if not (MEDIA / "images" / "dlib_faces" / "training.xml").exists():
         print(f"face_motion: skipped, {MEDIA}/images/dlib_faces not present")
@@ -164,6 +165,7 @@ def main() -> int:
     runs = {"ours": lambda: run_ours(video, tmp / "ours", None), "ours(every=1)": lambda: run_ours(video, tmp / "ours1", 1),
             "deface": lambda: run_deface(video, tmp / "deface.mp4")}
     res = {}
+    runs = {k: v for k, v in runs.items() if k in args.tools.split(",")}
     for name, run in runs.items():  # each tool's headline as soon as it is known (deface is the slow one)
         t0 = time.perf_counter()
         res[name] = covered(video, run(), truth)
