@@ -45,6 +45,7 @@ from mediaanon.faces.video import DecodedFrame, VideoReader, VideoWriter
 log = logging.getLogger(__name__)
 
 _END = object()
+FAST_MIN_PX = 8.0  # camera motion (px/frame) that never counts as fast, whatever the frame size
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,9 @@ class FaceBlurrer:
         tracker = FaceTracker(max(s.max_gap, every - 1), max(s.lead, every - 1), s.growth)
         cuts = SceneCuts(s.scene_threshold)
         motion = CameraMotion(info.width, info.height)
-        schedule = DetectSchedule(every, s.fast_motion * max(info.width, info.height))
+        # relative to the frame (face sizes scale with it), but never under 8 px/frame on small frames
+        fast = max(FAST_MIN_PX, s.fast_motion * max(info.width, info.height)) if s.fast_motion > 0 else 0.0
+        schedule = DetectSchedule(every, fast)
         stop = threading.Event()
         lanes = max(1, self.detector.runtime.lanes)
         q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * every + 2)
