@@ -16,7 +16,8 @@ sees the scene cuts first and one frame ahead: the first and last frames of
 the video and of every scene are always detected, so a face is interpolated
 between detections on both sides, never held stale past a cut or the end.
 Through a whip pan (the camera's motion, measured by the reader on a
-thumbnail, faster than ``fast_motion`` x the frame's long side per frame)
+thumbnail, faster than ``fast_motion`` x the frame's long side per frame,
+and at least ``FAST_MIN_PX``)
 every frame is detected, and such stretches are logged; the same motion
 guides the tracker (see :mod:`~mediaanon.faces.motion`).
 """
