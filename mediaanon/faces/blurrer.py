@@ -15,6 +15,11 @@ two detector runs.  The reader decides which frames are detected, because it
 sees the scene cuts first and one frame ahead: the first and last frames of
 the video and of every scene are always detected, so a face is interpolated
 between detections on both sides, never held stale past a cut or the end.
+Through a whip pan (the camera's motion, measured by the reader on a
+thumbnail, faster than ``fast_motion`` x the frame's long side per frame,
+and at least ``FAST_MIN_PX``)
+every frame is detected, and such stretches are logged; the same motion
+guides the tracker (see :mod:`~mediaanon.faces.motion`).
 """
 from __future__ import annotations
 
@@ -34,12 +39,14 @@ import numpy as np
 from mediaanon.errors import MediaanonError, StageError
 from mediaanon.faces.detector import CenterFace, input_size, nms, to_frame
 from mediaanon.faces.fills import FillStyle, apply_planes, apply_rgb, grow, rgb_to_yuv
+from mediaanon.faces.motion import CameraMotion, DetectSchedule
 from mediaanon.faces.tracker import HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
 from mediaanon.faces.video import DecodedFrame, VideoReader, VideoWriter
 
 log = logging.getLogger(__name__)
 
 _END = object()
+FAST_MIN_PX = 8.0  # camera motion (px/frame) that never counts as fast, whatever the frame size
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class BlurSettings:
     growth: float = 0.04  # per-frame growth of held/lead boxes
     scene_threshold: float = 27.0  # scene-cut sensitivity; 0 disables
     detect_every: int = 1  # run the detector on every n-th frame (and on both ends of each scene); the stage defaults to 2
+    fast_motion: float = 0.012  # camera motion (fraction of the long side per frame) above which every frame is detected; 0 never
     batch_size: int = 1  # frames per detector call
     crf: int = 18  # x264 quality
     preset: str = "veryfast"  # x264 speed/size
@@ -74,6 +82,8 @@ class FaceReport:
     scene_cuts: int = 0
     detect_every: int = 1
     detector_runs: int = 0  # frames the detector ran on
+    fast_frames: int = 0  # frames detected every frame because the camera moved fast (whip pans)
+    fast_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
     gap_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
     masks: dict[int, list] = field(default_factory=dict)  # frame index -> grown mask boxes drawn (faces.residuals)
     detector_size: tuple[int, int] = (0, 0)
@@ -93,6 +103,8 @@ class FaceReport:
             "gap_ranges": [[round(a, 3), round(b, 3)] for a, b in self.gap_ranges[:max_ranges]],
             "gap_ranges_total": len(self.gap_ranges), "scene_cuts": self.scene_cuts,
             "detect_every": self.detect_every, "detector_runs": self.detector_runs,
+            "fast_motion_frames": self.fast_frames,
+            "fast_motion_ranges": [[round(a, 3), round(b, 3)] for a, b in self.fast_ranges[:max_ranges]],
             "detector_size": f"{self.detector_size[0]}x{self.detector_size[1]}", "provider": self.provider,
             "seconds": round(self.seconds, 3), "fps": round(self.fps, 2),
             "inference_ms_per_frame": round(1000 * self.inference_seconds / max(1, self.frames), 2),
@@ -122,6 +134,10 @@ class FaceBlurrer:
         # a face must stay linked, and a face entering the picture masked, across the frames not detected
         tracker = FaceTracker(max(s.max_gap, every - 1), max(s.lead, every - 1), s.growth)
         cuts = SceneCuts(s.scene_threshold)
+        motion = CameraMotion(info.width, info.height)
+        # relative to the frame (face sizes scale with it), but never under 8 px/frame on small frames
+        fast = max(FAST_MIN_PX, s.fast_motion * max(info.width, info.height)) if s.fast_motion > 0 else 0.0
+        schedule = DetectSchedule(every, fast)
         stop = threading.Event()
         lanes = max(1, self.detector.runtime.lanes)
         q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * every + 2)
@@ -131,14 +147,14 @@ class FaceBlurrer:
         pts_list: list[int] = []
         tb = float(info.time_base)
 
-        def prepared(f: DecodedFrame, scene: int, detect: bool) -> tuple:
-            return f, (f.picture.to_rgb(det_size) if detect else None), scene, detect
+        def prepared(f: DecodedFrame, scene: int, detect: bool, step: Any) -> tuple:
+            return f, (f.picture.to_rgb(det_size) if detect else None), scene, detect, step
 
         def read() -> None:
-            """Decode, find scene cuts, and pick the frames to detect: (frame, rgb, scene, detect)."""
+            """Decode, find scene cuts and camera motion, and pick the frames to detect:
+            (frame, rgb, scene, detect, camera step or None)."""
             try:
-                held = None  # the previous frame: whether it ends its scene is known only now
-                since = 0  # frames since the last detector run
+                held = None  # the previous frame: whether it ends its scene (or starts a pan) is known only now
                 prev_scene = -1
                 for f in reader:
                     if stop.is_set():
@@ -146,13 +162,13 @@ class FaceBlurrer:
                     # scene cuts need only a thumbnail; the detector input is made for detected frames only
                     scene = cuts.update(f.picture.to_rgb(SceneCuts.THUMB))
                     cut = prev_scene >= 0 and scene != prev_scene
-                    if held is not None:
-                        _put(q_in, prepared(held[0], held[1], held[2] or cut), stop)  # a scene's last frame is detected
-                    detect = prev_scene < 0 or cut or since + 1 >= every
-                    since = 0 if detect else since + 1
-                    held, prev_scene = (f, scene, detect), scene
+                    step = motion.update(f.picture.planes[0], cut)
+                    detect, before = schedule.decide(f.index, prev_scene < 0 or cut, step)
+                    if held is not None:  # a scene's last frame, and the frame before a whip pan, are detected
+                        _put(q_in, prepared(held[0], held[1], held[2] or before, held[3]), stop)
+                    held, prev_scene = (f, scene, detect, step.matrix() if step.known else None), scene
                 if held is not None:
-                    _put(q_in, prepared(held[0], held[1], True), stop)  # the video's last frame too
+                    _put(q_in, prepared(held[0], held[1], True, held[3]), stop)  # the video's last frame too
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 errors.append(exc)
             finally:
@@ -255,8 +271,9 @@ class FaceBlurrer:
                 results, secs = job.result() if isinstance(job, Future) else job
                 report.inference_seconds += secs
                 found = iter(results)
-                for frame, _small, scene, detect in batch:
+                for frame, _small, scene, detect, step in batch:
                     n_dets = 0
+                    tracker.note_motion(frame.index, step)
                     if detect:
                         dets = to_frame(next(found), det_size, (info.width, info.height))
                         tracker.update(frame.index, scene, dets)
@@ -295,8 +312,12 @@ class FaceBlurrer:
             raise StageError(f"wrote {writer.frames} frames, decoded {report.frames}")
         report.tracks = tracker.started
         report.scene_cuts = cuts.cuts
+        report.fast_frames = schedule.fast_frames
+        report.fast_ranges = [[pts_list[a] * tb, pts_list[b] * tb] for a, b in schedule.fast_ranges]
         report.seconds = time.perf_counter() - t0
         log.info("detector ran on %d of %d frames (detect_every %d)", report.detector_runs, report.frames, every)
+        for a, b in report.fast_ranges[:20]:
+            log.info("fast camera motion %.3f-%.3f s: detector ran on every frame", a, b)
         for a, b in report.gap_ranges[:20]:
             log.info("tracked face without detection %.3f-%.3f s: mask held/interpolated", a, b)
         if len(report.gap_ranges) > 20:
