@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediaanon import processing_log, writers
-from mediaanon.bundle import BundleWriter, is_inside, sweep_stale, write_json_atomic
+from mediaanon.bundle import BundleWriter, is_inside, stem_id, sweep_stale, write_json_atomic
 from mediaanon.errors import EXIT_FAILED, EXIT_OK, InputError, MediaanonError, StageError, UsageError
 from mediaanon.hooks import Hook, Progress, no_hook
 from mediaanon.inputs import InputItem, bundle_id, discover
@@ -49,7 +49,7 @@ def run(inputs: list[str | Path], outdir: Path, pipeline: Pipeline, *, id_from: 
     outdir.mkdir(parents=True, exist_ok=True)
     sweep_stale(outdir)
     items, problems = discover(inputs)
-    results = [Result(name, "failed", None, msg, EXIT_FAILED, "input") for name, msg in problems]
+    results = [_input_problem(outdir, name, msg, id_from) for name, msg in problems]
     seen: set[str] = set()
     keys: dict[str, dict[str, str]] = {}
     for item in items:
@@ -82,12 +82,13 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
         staging, scratch = writer.open()
         info = probe(item.source)
         rec = Recording(id=rid, source=item.source, probe=info, scratch=scratch)
-        check_applicable(pipeline, rec)
+        cannot_feed = check_applicable(pipeline, rec)
         stage_logs = []
         for stage in pipeline.stages:
             stage_name = stage.name
-            if not stage.applies_to(rec):
-                stage_logs.append({"name": stage.name, "status": "not_applicable", "reason": f"{rec.kind} input"})
+            if not stage.applies_to(rec) or stage.name in cannot_feed:
+                stage_logs.append({"name": stage.name, "status": "not_applicable",
+                                   "reason": cannot_feed.get(stage.name, f"{rec.kind} input")})
                 continue
             t0 = time.monotonic()
             hook(Progress(rid, stage.name, 0.0, None))
@@ -117,8 +118,14 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
         return _fail(writer, stage_name, exc, item)
 
 
-def check_applicable(pipeline: Pipeline, rec: Recording) -> None:
-    """Per-recording dataflow: media facts of this input, and at least one stage to run."""
+def check_applicable(pipeline: Pipeline, rec: Recording) -> dict[str, str]:
+    """Per-recording dataflow: media facts of this input, and at least one stage to run.
+
+    Returns the stages this input cannot feed, with the reason for the log: a
+    video without an audio track still gets its faces masked (a faces-only
+    bundle that says there was no audio) instead of failing the recording;
+    an input none of whose stages can run is an error.
+    """
     if rec.kind in ("audio", "video") and rec.probe.duration <= 0:
         raise InputError("the recording has zero length")
     applicable = [s for s in pipeline.stages if s.applies_to(rec)]
@@ -129,11 +136,24 @@ def check_applicable(pipeline: Pipeline, rec: Recording) -> None:
         have.add("audio")
         if not any(s.duration is None or s.duration > 0 for s in rec.probe.audio_streams):
             raise InputError("the audio stream has zero length")
+    cannot_feed: dict[str, str] = {}
+    lost: set[str] = set()  # facts that only a skipped stage would have assigned
+    gained: set[str] = set()
     for s in applicable:
         missing = {f for f in s.requires if f in ("audio", "video", "image")} - have
+        starved = (set(s.requires) & lost) - gained
         if missing:
-            raise InputError(f"stage {s.name} needs {', '.join(sorted(missing))}, but this {rec.kind} input has no "
-                             f"{' or '.join(sorted(missing))} stream")
+            cannot_feed[s.name] = f"this {rec.kind} input has no {' or '.join(sorted(missing))} stream"
+        elif starved:
+            cannot_feed[s.name] = f"needs {', '.join(sorted(starved))}, which no stage could produce"
+        (lost if s.name in cannot_feed else gained).update(s.assigns)
+    if len(cannot_feed) == len(applicable):
+        name, reason = next(iter(cannot_feed.items()))
+        raise InputError(f"stage {name} cannot run: {reason}")
+    if cannot_feed:
+        log.warning("%s not run: %s (the bundle says so in its log)", ", ".join(cannot_feed),
+                    next(iter(cannot_feed.values())))
+    return cannot_feed
 
 
 def write_outputs(rec: Recording, staging: Path, pipeline: Pipeline) -> dict[str, Any]:
@@ -179,6 +199,19 @@ def _message(exc: BaseException, item: InputItem) -> str:
         if s and len(s) >= 3:
             msg = msg.replace(s, "<input>")
     return msg[:500]
+
+
+def _input_problem(outdir: Path, name: str, message: str, id_from: str) -> Result:
+    """An INPUT argument that names no usable file still leaves its ``.failed.json``, like any failure.
+
+    Not under ``--id-from hash``: there is no content to hash, and the file
+    name (possibly PII) must not reach OUTDIR.
+    """
+    path = None
+    if id_from == "stem":
+        writer = BundleWriter(outdir, stem_id(Path(name)))
+        path = writer.fail("input", InputError(message), message, EXIT_FAILED)
+    return Result(name, "failed", path, message, EXIT_FAILED, "input")
 
 
 def _fail(writer: BundleWriter, stage: str, exc: BaseException, item: InputItem) -> Result:
