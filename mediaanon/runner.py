@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mediaanon import processing_log, writers
-from mediaanon.bundle import BundleWriter, is_inside, stem_id, sweep_stale, write_json_atomic
+from mediaanon.bundle import BundleExistsError, BundleWriter, is_inside, stem_id, sweep_stale, write_json_atomic
 from mediaanon.errors import EXIT_FAILED, EXIT_OK, InputError, MediaanonError, StageError, UsageError
 from mediaanon.hooks import Hook, Progress, no_hook
 from mediaanon.inputs import InputItem, bundle_id, discover
@@ -46,7 +47,7 @@ def run(inputs: list[str | Path], outdir: Path, pipeline: Pipeline, *, id_from: 
     outdir = Path(outdir)
     if key_out is not None and is_inside(key_out, outdir):
         raise UsageError("the re-identification key must be written outside OUTDIR")
-    outdir.mkdir(parents=True, exist_ok=True)
+    _check_writable(outdir)
     sweep_stale(outdir)
     items, problems = discover(inputs)
     results = [_input_problem(outdir, name, msg, id_from) for name, msg in problems]
@@ -113,9 +114,21 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
     except KeyboardInterrupt:
         writer.cleanup()
         raise
+    except BundleExistsError as exc:  # two runs on one OUTDIR: the other one's complete bundle stands
+        writer.cleanup()
+        return Result(rid, "skipped", writer.final, exc.one_line(), EXIT_OK)
     except Exception as exc:  # noqa: BLE001 - fail closed on anything
         log.debug("recording %s failed in %s", rid, stage_name, exc_info=True)
         return _fail(writer, stage_name, exc, item)
+
+
+def _check_writable(outdir: Path) -> None:
+    """An output folder we cannot write to is one clear error before any work (no failure record fits)."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=outdir).close()
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder: {exc.strerror or type(exc).__name__}") from None
 
 
 def check_applicable(pipeline: Pipeline, rec: Recording) -> dict[str, str]:
@@ -217,7 +230,11 @@ def _input_problem(outdir: Path, name: str, message: str, id_from: str) -> Resul
 def _fail(writer: BundleWriter, stage: str, exc: BaseException, item: InputItem) -> Result:
     code = exc.exit_code if isinstance(exc, MediaanonError) and exc.exit_code != 2 else EXIT_FAILED
     msg = _message(exc, item)
-    path = writer.fail(stage, exc, msg, code)
+    try:
+        path = writer.fail(stage, exc, msg, code)
+    except OSError as err:  # e.g. the disk is full: still no traceback, and the batch goes on
+        writer.cleanup()
+        path, msg = None, f"{msg} (and the failure record could not be written: {err.strerror or err})"
     return Result(writer.bundle_id, "failed", path, msg, code, stage)
 
 
