@@ -80,6 +80,10 @@ def is_inside(child: Path, parent: Path) -> bool:
         return False
 
 
+class BundleExistsError(UsageError):
+    """The bundle appeared while this run was working on it (another run on the same OUTDIR)."""
+
+
 @dataclass
 class BundleWriter:
     """Owns the staging and scratch folders of one recording's bundle."""
@@ -110,13 +114,19 @@ class BundleWriter:
         assert self.staging is not None
         if self.final.exists():
             if not self.overwrite:
-                raise UsageError("bundle already exists (use --overwrite to replace it)")
+                raise BundleExistsError("bundle already exists (use --overwrite to replace it)")
             trash = self.final.with_name(f".{self.final.name}.old-{secrets.token_hex(4)}")
             os.replace(self.final, trash)
             os.replace(self.staging, self.final)
             shutil.rmtree(trash, ignore_errors=True)
         else:
-            os.replace(self.staging, self.final)
+            try:
+                os.replace(self.staging, self.final)
+            except OSError:
+                if not self.final.exists():
+                    raise
+                # another run on the same OUTDIR committed first: its bundle is complete, keep it whole
+                raise BundleExistsError("bundle was written meanwhile by another run; kept that one") from None
         self.staging = None
         self.failed.unlink(missing_ok=True)
         self.cleanup()

@@ -43,10 +43,29 @@ def discover(args: list[str | Path]) -> tuple[list[InputItem], list[tuple[str, s
                 problems.append((p.name or str(p), "directory contains no media files"))
             items += [InputItem(q, q.parent.relative_to(p)) for q in found]
         elif p.exists():
-            items.append(InputItem(p, Path("")))
+            problem = _unreadable(p)
+            if problem:
+                problems.append((p.name, problem))
+            else:
+                items.append(InputItem(p, Path("")))
+        elif p.is_symlink():
+            problems.append((p.name, "input is a symbolic link that leads nowhere (broken or looping)"))
         else:
             problems.append((p.name, "input not found"))
     return items, problems
+
+
+def _unreadable(p: Path) -> str:
+    """Why a file given on the command line cannot be read, or "" (said before a tool gives a vaguer error)."""
+    try:
+        with p.open("rb"):
+            return ""
+    except PermissionError:
+        return "input is not readable (permission denied)"
+    except IsADirectoryError:
+        return ""
+    except OSError as exc:
+        return f"input cannot be opened ({exc.strerror or type(exc).__name__})"
 
 
 def bundle_id(item: InputItem, mode: str, key: bytes | None) -> str:

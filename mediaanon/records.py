@@ -128,8 +128,10 @@ class Probe:
         video = self.video_streams
         if video:
             v = video[0]
-            is_still = self.format_name.split(",")[0] in IMAGE_FORMATS or (
-                v.nb_frames in (0, 1) and not self.audio_streams and (self.duration or 0) <= 0.1
+            container = self.format_name.split(",")[0]
+            is_still = container in IMAGE_FORMATS or (
+                container not in VIDEO_CONTAINERS  # a one-frame MP4 is still a video (and decodes as one)
+                and v.nb_frames in (0, 1) and not self.audio_streams and (self.duration or 0) <= 0.1
             )
             return "image" if is_still else "video"
         return "audio" if self.audio_streams else "none"
@@ -149,3 +151,4 @@ class Probe:
 
 
 IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif"}
+VIDEO_CONTAINERS = {"mov", "matroska", "avi", "mpegts", "mpeg", "flv", "asf", "ogg", "3gp"}

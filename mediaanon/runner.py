@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mediaanon import processing_log, writers
-from mediaanon.bundle import BundleWriter, is_inside, sweep_stale, write_json_atomic
+from mediaanon.bundle import BundleExistsError, BundleWriter, is_inside, stem_id, sweep_stale, write_json_atomic
 from mediaanon.errors import EXIT_FAILED, EXIT_OK, EXIT_REVIEW, InputError, MediaanonError, StageError, UsageError
 from mediaanon.hooks import Hook, Progress, no_hook
 from mediaanon.inputs import InputItem, bundle_id, discover
@@ -49,10 +50,10 @@ def run(inputs: list[str | Path], outdir: Path, pipeline: Pipeline, *, id_from: 
     outdir = Path(outdir)
     if key_out is not None and is_inside(key_out, outdir):
         raise UsageError("the re-identification key must be written outside OUTDIR")
-    outdir.mkdir(parents=True, exist_ok=True)
+    _check_writable(outdir)
     sweep_stale(outdir)
     items, problems = discover(inputs)
-    results = [Result(name, "failed", None, msg, EXIT_FAILED, "input") for name, msg in problems]
+    results = [_input_problem(outdir, name, msg, id_from) for name, msg in problems]
     seen: set[str] = set()
     keys: dict[str, dict[str, str]] = {}
     for item in items:
@@ -85,12 +86,13 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
         staging, scratch = writer.open()
         info = probe(item.source)
         rec = Recording(id=rid, source=item.source, probe=info, scratch=scratch)
-        check_applicable(pipeline, rec)
+        cannot_feed = check_applicable(pipeline, rec)
         stage_logs = []
         for stage in pipeline.stages:
             stage_name = stage.name
-            if not stage.applies_to(rec):
-                stage_logs.append({"name": stage.name, "status": "not_applicable", "reason": f"{rec.kind} input"})
+            if not stage.applies_to(rec) or stage.name in cannot_feed:
+                stage_logs.append({"name": stage.name, "status": "not_applicable",
+                                   "reason": cannot_feed.get(stage.name, f"{rec.kind} input")})
                 continue
             t0 = time.monotonic()
             hook(Progress(rid, stage.name, 0.0, None))
@@ -122,13 +124,31 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
     except KeyboardInterrupt:
         writer.cleanup()
         raise
+    except BundleExistsError as exc:  # two runs on one OUTDIR: the other one's complete bundle stands
+        writer.cleanup()
+        return Result(rid, "skipped", writer.final, exc.one_line(), EXIT_OK)
     except Exception as exc:  # noqa: BLE001 - fail closed on anything
         log.debug("recording %s failed in %s", rid, stage_name, exc_info=True)
         return _fail(writer, stage_name, exc, item)
 
 
-def check_applicable(pipeline: Pipeline, rec: Recording) -> None:
-    """Per-recording dataflow: media facts of this input, and at least one stage to run."""
+def _check_writable(outdir: Path) -> None:
+    """An output folder we cannot write to is one clear error before any work (no failure record fits)."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=outdir).close()
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder: {exc.strerror or type(exc).__name__}") from None
+
+
+def check_applicable(pipeline: Pipeline, rec: Recording) -> dict[str, str]:
+    """Per-recording dataflow: media facts of this input, and at least one stage to run.
+
+    Returns the stages this input cannot feed, with the reason for the log: a
+    video without an audio track still gets its faces masked (a faces-only
+    bundle that says there was no audio) instead of failing the recording;
+    an input none of whose stages can run is an error.
+    """
     if rec.kind in ("audio", "video") and rec.probe.duration <= 0:
         raise InputError("the recording has zero length")
     applicable = [s for s in pipeline.stages if s.applies_to(rec)]
@@ -139,11 +159,24 @@ def check_applicable(pipeline: Pipeline, rec: Recording) -> None:
         have.add("audio")
         if not any(s.duration is None or s.duration > 0 for s in rec.probe.audio_streams):
             raise InputError("the audio stream has zero length")
+    cannot_feed: dict[str, str] = {}
+    lost: set[str] = set()  # facts that only a skipped stage would have assigned
+    gained: set[str] = set()
     for s in applicable:
         missing = {f for f in s.requires if f in ("audio", "video", "image")} - have
+        starved = (set(s.requires) & lost) - gained
         if missing:
-            raise InputError(f"stage {s.name} needs {', '.join(sorted(missing))}, but this {rec.kind} input has no "
-                             f"{' or '.join(sorted(missing))} stream")
+            cannot_feed[s.name] = f"this {rec.kind} input has no {' or '.join(sorted(missing))} stream"
+        elif starved:
+            cannot_feed[s.name] = f"needs {', '.join(sorted(starved))}, which no stage could produce"
+        (lost if s.name in cannot_feed else gained).update(s.assigns)
+    if len(cannot_feed) == len(applicable):
+        name, reason = next(iter(cannot_feed.items()))
+        raise InputError(f"stage {name} cannot run: {reason}")
+    if cannot_feed:
+        log.warning("%s not run: %s (the bundle says so in its log)", ", ".join(cannot_feed),
+                    next(iter(cannot_feed.values())))
+    return cannot_feed
 
 
 def write_outputs(rec: Recording, staging: Path, pipeline: Pipeline) -> dict[str, Any]:
@@ -195,10 +228,27 @@ def _message(exc: BaseException, item: InputItem) -> str:
     return msg[:500]
 
 
+def _input_problem(outdir: Path, name: str, message: str, id_from: str) -> Result:
+    """An INPUT argument that names no usable file still leaves its ``.failed.json``, like any failure.
+
+    Not under ``--id-from hash``: there is no content to hash, and the file
+    name (possibly PII) must not reach OUTDIR.
+    """
+    path = None
+    if id_from == "stem":
+        writer = BundleWriter(outdir, stem_id(Path(name)))
+        path = writer.fail("input", InputError(message), message, EXIT_FAILED)
+    return Result(name, "failed", path, message, EXIT_FAILED, "input")
+
+
 def _fail(writer: BundleWriter, stage: str, exc: BaseException, item: InputItem) -> Result:
     code = exc.exit_code if isinstance(exc, MediaanonError) and exc.exit_code != 2 else EXIT_FAILED
     msg = _message(exc, item)
-    path = writer.fail(stage, exc, msg, code)
+    try:
+        path = writer.fail(stage, exc, msg, code)
+    except OSError as err:  # e.g. the disk is full: still no traceback, and the batch goes on
+        writer.cleanup()
+        path, msg = None, f"{msg} (and the failure record could not be written: {err.strerror or err})"
     return Result(writer.bundle_id, "failed", path, msg, code, stage)
 
 

@@ -120,15 +120,16 @@ def test_parallel_workers_report_exactly_what_one_worker_does(clip):
     assert a.summary() | {"seconds": 0} == b.summary() | {"seconds": 0}
 
 
-def test_missing_mediapipe_fails_before_any_work(monkeypatch):
-    """MediaPipe loads in the background, but its absence is still reported by the constructor."""
+def test_missing_runtime_fails_before_any_work(monkeypatch):
+    """The TFLite runtime loads in the background, but its absence is still reported by the constructor."""
     import importlib.util
 
     from mediaanon.faces import verify
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mediapipe" else real(name, *a))
-    with pytest.raises(ModelError, match="mediapipe"):  # found missing by the model lookup or the import check
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ai_edge_litert" else real(name, *a))
+    with pytest.raises(ModelError, match="ai-edge-litert"):
         verify.FaceVerifier("full")
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from mediaanon import models
 from mediaanon.audio import wavio
+from mediaanon.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,25 @@ MIN_SPEECH_S = 0.5  # less voiced audio than this gives no meaningful embedding
 MAX_SECONDS = 180.0  # long recordings: embed evenly spaced excerpts adding up to this
 
 
+def require_voice_extra() -> None:
+    """Fail closed, with the remedy, when the optional speaker-embedding packages are absent.
+
+    Resemblyzer needs PyTorch and librosa; they are default dependencies (the
+    speaker diarization runs on them), but a trimmed environment can lack them.
+    """
+    import importlib.util
+
+    missing = [m for m in ("torch", "resemblyzer") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ModelError(f"speaker similarity needs {' and '.join(missing)}: pip install torch==2.13.0 resemblyzer==0.1.4 librosa" "
+                         "(or set anonymize_voice.similarity=false)")
+
+
 class SpeakerEncoder:
     """Resemblyzer's ``VoiceEncoder`` loaded from the manifest-verified weights."""
 
     def __init__(self, models_dir: Path | None = None, device: str = "cpu"):
+        require_voice_extra()
         self.model = models.resolve("resemblyzer", models_dir)
         from resemblyzer import VoiceEncoder
 

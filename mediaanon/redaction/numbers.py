@@ -120,7 +120,7 @@ def phones_and_ids(toks: Sequence[sp.Token]) -> list[Candidate]:
         cues = _cues(toks, run.first)
         phone_cue = bool(cues & PHONE_CUES)
         id_cue = bool(cues & ID_CUES)
-        digit_by_digit = run.groups >= 3 or any(t.text.isdigit() and len(t.text) >= 5 for t in toks[run.first:run.last + 1])
+        digit_by_digit = run.groups >= 3 or any(t.text.isdecimal() and len(t.text) >= 5 for t in toks[run.first:run.last + 1])
         if run.has_scale and run.groups <= 2:
             continue  # "two thousand and three", "five hundred thousand": a year or a quantity
         if nd >= 7 and digit_by_digit:
@@ -175,7 +175,7 @@ def _day_at(toks: Sequence[sp.Token], i: int) -> int | None:
         return i
     if w in ("twenty", "thirty") and i + 1 < len(toks) and toks[i + 1].lower in sp.ORDINALS and sp.ORDINALS[toks[i + 1].lower] < 10:
         return i + 1
-    if w.isdigit() and 1 <= int(w) <= 31:
+    if w.isdecimal() and 1 <= int(w) <= 31:
         if i + 1 < len(toks) and toks[i + 1].lower in ORDINAL_SUFFIXES and toks[i + 1].start == toks[i].end:
             return i + 1
         return i
@@ -218,7 +218,7 @@ def dates(toks: Sequence[sp.Token], keep_years: bool, keep_months: bool = False)
         if first == i:
             k = i + 1 + (1 if i + 1 < len(toks) and toks[i + 1].lower == "the" else 0)
             end = _day_at(toks, k)
-            if end is not None and not (toks[k].text.isdigit() and len(toks[k].text) == 4):
+            if end is not None and not (toks[k].text.isdecimal() and len(toks[k].text) == 4):
                 last = end
         y = year_after(last + 1)
         if y >= 0:
@@ -267,9 +267,9 @@ def addresses(ctx: TextContext) -> list[Candidate]:
                 out.append(Candidate(toks[number].start, t.end, "ADDRESS", 0.75, "addresses"))
             else:
                 out.append(Candidate(toks[first].start, t.end, "PLACE", 0.55, "addresses"))
-        elif t.lower.rstrip(".") in FLAT_WORDS and k + 1 < len(toks) and (toks[k + 1].text.isdigit() or sp.is_number_word(toks[k + 1].lower)):
+        elif t.lower.rstrip(".") in FLAT_WORDS and k + 1 < len(toks) and (toks[k + 1].text.isdecimal() or sp.is_number_word(toks[k + 1].lower)):
             out.append(Candidate(t.start, toks[k + 1].end, "ADDRESS", 0.6, "addresses"))
-        elif t.text.isdigit() and len(t.text) <= 4 and k > 0 and toks[k - 1].cased and toks[k - 1].alpha \
+        elif t.text.isdecimal() and len(t.text) <= 4 and k > 0 and toks[k - 1].cased and toks[k - 1].alpha \
                 and not ctx.vocab.known(toks[k - 1].lower, toks[k - 1].lemma) and toks[k - 1].lower not in lx.ABBREVIATIONS:
             first = k - 1  # "Harjukuja 54", "Via Franscini 71": a street name the vocabulary lacks + house number
             while first - 1 >= 0 and k - first < 3 and toks[first - 1].cased and toks[first - 1].alpha:

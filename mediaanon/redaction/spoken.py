@@ -53,7 +53,7 @@ def tokenize(text: str) -> list[Token]:
 
 def is_number_word(word: str) -> bool:
     w = word.lower()
-    return w in UNITS or w in TEENS or w in TENS or w in SCALES or w in REPEATS or w.isdigit()
+    return w in UNITS or w in TEENS or w in TENS or w in SCALES or w in REPEATS or w.isdecimal()
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _read_run(tokens: Sequence[Token], first: int, last: int) -> NumberRun:
         if w in REPEATS:
             close()
             repeat = REPEATS[w]
-        elif w.isdigit():
+        elif w.isdecimal():
             close()
             groups.append(w * repeat)
             repeat = 1

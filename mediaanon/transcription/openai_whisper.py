@@ -29,6 +29,22 @@ def checkpoint_name(model: str) -> str:
     return model if spec.kind == "openai-whisper" else f"{model}-openai"
 
 
+REQUIREMENT = "openai-whisper==20250625"
+
+
+def require_package() -> None:
+    """Fail closed, with the remedy, when the optional openai-whisper package is absent.
+
+    It is an extra (``mediaanon[openai-whisper]``), not a default dependency:
+    on Linux it pulls ``triton`` (1 GB, GPU-only), doubling a CPU install.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("whisper") is None:
+        raise ModelError("the openai-whisper engine is not installed; pip install 'mediaanon[openai-whisper]' "
+                         f"(or '{REQUIREMENT}'), or use the default engine: --set transcribe.engine=faster-whisper")
+
+
 def load_checkpoint(path: str, device: str):
     """``whisper.load_model`` plus the alignment heads our converter stores.
 
@@ -70,6 +86,7 @@ class OpenAIWhisperEngine(Engine):
         return "float16" if self.device == "cuda" else "float32"
 
     def _load(self) -> None:
+        require_package()
         import torch
 
         resolved = models.resolve(checkpoint_name(self.options.model), self.context.models_dir)

