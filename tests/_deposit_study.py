@@ -4,10 +4,13 @@ Bundles are made by :mod:`mediaanon.runner` with the small real test stages of
 ``_stages`` on media made by ffmpeg (``mediafactory``), with ids from a keyed
 hash; one recording fails for real.  What is *not* real yet:
 
-- verdicts: :func:`stamp_verdict_until_review_lands` writes the log's
-  ``verdict`` field by hand.  It is the only stand-in here; once
-  ``mediaanon.review`` writes verdicts, the lead swaps it for a real review
-  pass.
+- verdicts: the runner writes real ones (``mediaanon.review``), and the gain
+  stage gives nothing to review, so every bundle comes out ``clean``.  Two
+  bundles are then changed by hand, each to stand for a case the selection
+  must handle: :func:`mark_for_review` gives one the verdict a real problem
+  would (``review``; ``tests/test_review_*`` make such verdicts for real), and
+  :func:`drop_verdict` makes one look like a bundle written before verdicts
+  existed.
 - the study's own files (``study.json``/``study.csv``/``index.html`` in
   OUTDIR, the register and key in ``study/`` beside it) come from another
   issue; :func:`add_study_files` writes look-alikes with PII in them so the
@@ -46,13 +49,19 @@ def registered_test_stages():
         registry.STAGES.update(saved)
 
 
-def stamp_verdict_until_review_lands(bundle: Path, status: str, reasons: list[str] | None = None) -> None:
-    """STAND-IN for mediaanon.review: set ``verdict`` in a bundle's processing log.
-
-    The contract: ``"verdict": {"status": "clean"|"review", "reasons": [...]}``."""
+def mark_for_review(bundle: Path, reasons: list[dict]) -> None:
+    """Give a bundle the verdict a real residual face would (``{"status": "review", "reasons": [...]}``)."""
     path = bundle / "processing_log.json"
     doc = json.loads(path.read_text())
-    doc["verdict"] = {"status": status, "reasons": list(reasons or [])}
+    doc["verdict"] = {"status": "review", "reasons": list(reasons)}
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def drop_verdict(bundle: Path) -> None:
+    """Make a bundle look like one written before verdicts existed (no ``verdict`` in its log)."""
+    path = bundle / "processing_log.json"
+    doc = json.loads(path.read_text())
+    doc.pop("verdict", None)
     path.write_text(json.dumps(doc, indent=2) + "\n")
 
 
@@ -95,13 +104,13 @@ def make_study(root: Path) -> Study:
     res = runner.run([clean_a, clean_v, review, unjudged], outdir, build([{"test_gain": {"gain": 0.5}}], "gain"),
                      id_from="hash", key=key, key_out=study / "reid.json")
     assert [r.status for r in res] == ["done"] * 4, [r.message for r in res]
+    assert [r.verdict for r in res] == ["clean"] * 4  # real verdicts from mediaanon.review
     ids = [r.id for r in res]
     bad = mediafactory.tone(inputs / "broken_JaneDoe.wav", seconds=1.0)
     failed = runner.run([bad], outdir, build(["test_fail"]), id_from="hash", key=key)
     assert failed[0].status == "failed"
-    for rid in ids[:2]:
-        stamp_verdict_until_review_lands(outdir / rid, "clean")
-    stamp_verdict_until_review_lands(outdir / ids[2], "review", ["residual face at 0.40-0.80 s"])
+    mark_for_review(outdir / ids[2], [{"check": "faces", "detail": "residual face", "t0": 0.4, "t1": 0.8}])
+    drop_verdict(outdir / ids[3])
     add_study_files(outdir, study)
     stale = outdir / ".mediaanon-staging-999999-x"  # pid that does not exist: a killed run's leftovers
     stale.mkdir()

@@ -250,7 +250,7 @@ def test_nested_bundle_ids_keep_their_folders(tmp_path):
     import mediafactory
     from mediaanon import runner
 
-    from _deposit_study import build, stamp_verdict_until_review_lands
+    from _deposit_study import build
 
     tree = tmp_path / "in"
     (tree / "site1").mkdir(parents=True)
@@ -260,8 +260,7 @@ def test_nested_bundle_ids_keep_their_folders(tmp_path):
     with registered_test_stages():
         res = runner.run([tree], tmp_path / "out", build(["test_gain"]))
     assert sorted(r.id for r in res) == ["site1/a", "site2/a"]
-    for r in res:
-        stamp_verdict_until_review_lands(r.path, "clean")
+    assert [r.verdict for r in res] == ["clean", "clean"]  # real verdicts
     result = deposit(tmp_path / "out", tmp_path / "pkg")
     assert result.bundles == ["site1/a", "site2/a"]
     assert (tmp_path / "pkg" / "data" / "site2" / "a" / "media.flac").is_file()

@@ -24,7 +24,7 @@ from rocrate.rocrate import ROCrate
 from mediaanon import runner
 
 import mediafactory
-from _deposit_study import all_bytes, build, registered_test_stages, stamp_verdict_until_review_lands
+from _deposit_study import all_bytes, build, mark_for_review, registered_test_stages
 
 pytestmark = pytest.mark.slow  # Whisper tiny.en and spaCy on the 37 s sample
 
@@ -50,11 +50,12 @@ def deposited(tmp_path_factory):
     assert proc.returncode == 1, proc.stderr  # the broken input
     results = {r["status"]: r for r in json.loads(proc.stdout)}
     real = results["done"]["id"]
-    stamp_verdict_until_review_lands(out / real, "clean")
+    assert results["done"]["verdict"] == "clean", results["done"]  # the real verdict of the sample
     with registered_test_stages():
         extra = runner.run([mediafactory.tone(tmp / "Leeds_followup.wav")], out, build(["test_gain"], "gain"),
                            id_from="hash", key=(study / "study.key").read_bytes().strip())
-    stamp_verdict_until_review_lands(out / extra[0].id, "review", ["low transcription confidence"])
+    mark_for_review(out / extra[0].id, [{"check": "transcript_confidence", "detail": "low confidence", "t0": 0.0,
+                                         "t1": 1.0}])
     dest = tmp / "deposit"
     dep = run_cli("deposit", out, dest, "--contact-name", "Data Steward", "-v")
     assert dep.returncode == 0, dep.stderr
