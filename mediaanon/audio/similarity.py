@@ -36,8 +36,8 @@ def require_voice_extra() -> None:
 
     missing = [m for m in ("torch", "resemblyzer") if importlib.util.find_spec(m) is None]
     if missing:
-        raise ModelError(f"speaker similarity needs {' and '.join(missing)}: pip install torch==2.13.0 resemblyzer==0.1.4 librosa" "
-                         "(or set anonymize_voice.similarity=false)")
+        raise ModelError(f"speaker similarity needs {' and '.join(missing)}: pip install torch==2.13.0 "
+                         "resemblyzer==0.1.4 librosa (or set anonymize_voice.similarity=false)")
 
 
 class SpeakerEncoder:
