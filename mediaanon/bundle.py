@@ -179,14 +179,15 @@ def sweep_stale(outdir: Path) -> int:
             if not p.is_dir() or not p.name.startswith((STAGING_PREFIX, SCRATCH_PREFIX)):
                 continue
             pid = p.name.split("-")[2] if p.name.count("-") >= 3 else ""
-            if pid.isdigit() and _alive(int(pid)):
+            if pid.isdigit() and pid_alive(int(pid)):
                 continue
             shutil.rmtree(p, ignore_errors=True)
             n += 1
     return n
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether the process that named a staging folder still runs (a zombie does not)."""
     if pid == os.getpid():
         return True
     try:

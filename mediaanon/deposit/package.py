@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mediaanon.bundle import is_inside
+from mediaanon.bundle import is_inside, pid_alive
 from mediaanon.deposit import bag, describe
 from mediaanon.deposit.crate import write_crate
 from mediaanon.deposit.fixity import check_bundle
@@ -116,20 +116,9 @@ def sweep_stale(dest: Path) -> int:
         if not (p.name.startswith(prefix) and p.is_dir()):
             continue
         pid = p.name[len(prefix):].split("-")[0]
-        if pid.isdigit() and _alive(int(pid)):
+        if pid.isdigit() and pid_alive(int(pid)):
             continue
         shutil.rmtree(p, ignore_errors=True)
         n += 1
     return n
 
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
