@@ -50,10 +50,10 @@ def run(inputs: list[str | Path], outdir: Path, pipeline: Pipeline, *, id_from: 
     outdir = Path(outdir)
     if key_out is not None and is_inside(key_out, outdir):
         raise UsageError("the re-identification key must be written outside OUTDIR")
-    _check_writable(outdir)
+    check_writable(outdir)
     sweep_stale(outdir)
     items, problems = discover(inputs)
-    results = [_input_problem(outdir, name, msg, id_from) for name, msg in problems]
+    results = [input_problem(outdir, name, msg, id_from) for name, msg in problems]
     seen: set[str] = set()
     keys: dict[str, dict[str, str]] = {}
     for item in items:
@@ -132,7 +132,7 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
         return _fail(writer, stage_name, exc, item)
 
 
-def _check_writable(outdir: Path) -> None:
+def check_writable(outdir: Path) -> None:
     """An output folder we cannot write to is one clear error before any work (no failure record fits)."""
     try:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -228,7 +228,7 @@ def _message(exc: BaseException, item: InputItem) -> str:
     return msg[:500]
 
 
-def _input_problem(outdir: Path, name: str, message: str, id_from: str) -> Result:
+def input_problem(outdir: Path, name: str, message: str, id_from: str) -> Result:
     """An INPUT argument that names no usable file still leaves its ``.failed.json``, like any failure.
 
     Not under ``--id-from hash``: there is no content to hash, and the file

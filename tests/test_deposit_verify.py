@@ -46,16 +46,16 @@ def run_cli(*args):
 
 def test_clean_bundle_outdir_bag_and_crate_verify_ok(study, packages):
     one = verify(study.outdir / study.clean[0])
-    assert one.kind == "bundle" and one.ok and one.files == 2  # media + processing log
+    assert one.kind == "bundle" and one.ok and one.files == 3  # media, report.html, processing log
     out = verify(study.outdir)
     assert out.kind == "outdir" and out.ok and out.bundles == 4
     assert any("1 failure record" in n for n in out.notes)
     assert any(n.startswith("3 file(s) outside bundle folders") for n in out.notes)  # study.json/.csv, index
     assert one.notes == [] and verify(packages / "bag").notes == []  # clean output: nothing to warn about
     bag = verify(packages / "bag")
-    assert bag.kind == "bag" and bag.ok and bag.bundles == 2 and bag.files == 5  # 2 bundles x 2 + crate
+    assert bag.kind == "bag" and bag.ok and bag.bundles == 2 and bag.files == 7  # 2 bundles x 3 + crate
     crate = verify(packages / "crate")
-    assert crate.kind == "crate" and crate.ok and crate.bundles == 2 and crate.files == 4
+    assert crate.kind == "crate" and crate.ok and crate.bundles == 2 and crate.files == 6
 
 
 def test_bundle_damage_is_reported_by_kind(study, tmp_path):

@@ -32,7 +32,8 @@ def test_every_annotated_face_is_masked(stage, media, tmp_path):
     faces = missed = 0
     for name, boxes in gt_boxes(folder).items():
         summary, rec = run_stage(stage, folder / name, tmp_path / name)
-        assert rec.image.suffix == ".jpg" and summary["verify"]["residual_faces"] == 0
+        # unresolved: what the second detector still finds off our masks after repair (a hit on our own mask is none)
+        assert rec.image.suffix == ".jpg" and summary["verify"]["unresolved_faces"] == 0
         before, after = read_image(folder / name).astype(int), read_image(rec.image).astype(int)
         for x, y, w, h in boxes:
             inner = (slice(y + h // 4, y + 3 * h // 4), slice(x + w // 4, x + 3 * w // 4))

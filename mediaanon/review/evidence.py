@@ -7,14 +7,14 @@ measured on the bleeped audio, and the transcript is ``transcript.json``
 (already redacted).  The review list points at *kept* words that look like
 identifiers, in the spirit of the UK Data Service's text anonymisation
 helper: capitalised words inside a sentence, numbers, and rare words (not a
-single token of GPT-2's vocabulary, which openai-whisper ships as
-``assets/gpt2.tiktoken``: about 30,000 common English words are).
+single token of Whisper's GPT-2 vocabulary, the ``vocabulary.txt`` of the
+hash-checked tiny.en model every install has: about 25,000 common English
+words are).
 """
 from __future__ import annotations
 
 import base64
 import functools
-import importlib.util
 import math
 import re
 from pathlib import Path
@@ -93,18 +93,21 @@ def loudness(media: Path, streams: int, duration: float, bins: int = 400) -> lis
 
 @functools.lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
-    """Lower-case words that are one GPT-2 token with a leading space (empty if the file is absent)."""
-    spec = importlib.util.find_spec("whisper")
-    if spec is None or not spec.submodule_search_locations:
-        return frozenset()
-    path = Path(list(spec.submodule_search_locations)[0]) / "assets" / "gpt2.tiktoken"
-    if not path.is_file():
+    """Lower-case words that are one GPT-2 token with a leading space (``Ġword`` in Whisper's vocabulary).
+
+    Empty when the model cannot be resolved: the review list then shows only capitalised words and numbers.
+    """
+    from mediaanon import models
+    from mediaanon.errors import ModelError
+
+    try:
+        path = models.resolve("whisper-tiny.en").file("vocabulary.txt")
+    except ModelError:
         return frozenset()
     words = set()
-    for line in path.read_text(encoding="ascii").splitlines():
-        tok = base64.b64decode(line.split()[0])
-        if tok.startswith(b" ") and tok[1:].isalpha():
-            words.add(tok[1:].decode("latin-1").lower())
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("Ġ") and line[1:].isascii() and line[1:].isalpha():
+            words.add(line[1:].lower())
     return frozenset(words)
 
 

@@ -58,8 +58,13 @@ class Plan:
     def work(self) -> list[Task]:
         return [t for t in self.tasks if t.to_process]
 
-    def results(self) -> list[Result]:
-        """Results of the tasks that need no worker (done, corrupt, unusable input)."""
+    def results(self, outdir: Path | None = None, id_from: str = "stem") -> list[Result]:
+        """Results of the tasks that need no worker (done, corrupt, unusable input).
+
+        With ``outdir``, an INPUT argument that names no usable file leaves its ``.failed.json``
+        there like any failure (see :func:`mediaanon.runner.input_problem`)."""
+        from mediaanon.runner import input_problem
+
         out = []
         for t in self.tasks:
             if t.action == "done":
@@ -68,6 +73,8 @@ class Plan:
             elif t.action == "corrupt":
                 out.append(Result(t.id, "failed", None, f"bundle does not verify ({t.reason}); rerun with --overwrite"
                                   " to redo it", EXIT_FAILED, "verify"))
+            elif t.action == "failed" and t.item is None and outdir is not None:
+                out.append(input_problem(outdir, t.id, t.reason, id_from))
             elif t.action == "failed":
                 out.append(Result(t.id, "failed", None, t.reason, EXIT_FAILED, "input"))
         return out

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from mediaanon.bundle import is_inside, sweep_stale, write_json_atomic
 from mediaanon.errors import UsageError
-from mediaanon.runner import Result
+from mediaanon.runner import Result, check_writable
 from mediaanon.study import plan as planner
 from mediaanon.study.events import EventLog
 from mediaanon.study.manifest import Row
@@ -66,7 +66,7 @@ def run(o: RunOptions, progress: Callable[[float, float], None] = lambda done, t
     if o.events is not None and o.events.suffix == "" and o.events.is_dir():
         raise UsageError("--events: expected a file, got a folder")
     apply_overrides(load_spec(o.pipeline), list(o.overrides))  # a bad pipeline or --set fails before anything
-    o.outdir.mkdir(parents=True, exist_ok=True)
+    check_writable(o.outdir)  # an output folder we cannot write to: one clear error (exit 2) before any work
     sweep_stale(o.outdir)  # staging of a killed run (raw media) goes first
     plan = planner.make(o.inputs, o.outdir, rows=o.rows, id_from=o.id_from, key=o.key, overwrite=o.overwrite,
                         shard=o.shard, durations=True)
@@ -74,7 +74,7 @@ def run(o: RunOptions, progress: Callable[[float, float], None] = lambda done, t
     started = time.monotonic()
     events.emit("run_started", planned=plan.counts(), jobs=o.jobs, shard=str(o.shard) if o.shard else None)
     results: list[Result] = []
-    for r in plan.results():
+    for r in plan.results(o.outdir, o.id_from):
         _emit_result(events, r)
         results.append(r)
     work = plan.work()
