@@ -26,7 +26,7 @@ from pathlib import Path
 from mediaanon.bundle import BundleWriter
 from mediaanon.errors import EXIT_FAILED, EXIT_OK, InputError
 from mediaanon.inputs import InputItem, bundle_id, discover
-from mediaanon.runner import Result
+from mediaanon.runner import Result, input_problem
 from mediaanon.study.manifest import Row
 from mediaanon.study.shard import Shard, shard_of
 
@@ -63,8 +63,6 @@ class Plan:
 
         With ``outdir``, an INPUT argument that names no usable file leaves its ``.failed.json``
         there like any failure (see :func:`mediaanon.runner.input_problem`)."""
-        from mediaanon.runner import input_problem
-
         out = []
         for t in self.tasks:
             if t.action == "done":
