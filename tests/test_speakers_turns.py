@@ -122,3 +122,16 @@ def test_tag_item_labels_segment_and_word_dicts():
     assert out["speaker"] == "S1" and out["speaker_uncertain"] is True
     assert [w["speaker"] for w in out["words"]] == ["S1", "S1"]
     assert "speaker" not in tag_item({"id": 1, "text": "x"}, Segment(1, 0, 1, "x"), None)
+
+
+def test_tag_segments_matches_dicts_to_segments_by_id():
+    """Both writers of the redacted segments (redaction, leak repair) tag them the same way."""
+    from mediaanon.speakers.select import tag_segments
+
+    ws = (Word(6.5, 6.7, " Thank", speaker="S1"), Word(6.8, 7.0, " you.", speaker="S1"))
+    tr = Transcript([Segment(0, 0.0, 1.0, " Hello.", speaker="S2"), Segment(3, 6.5, 7.0, " Thank you.", ws,
+                                                                             speaker="S1")], "en")
+    items = [{"id": 3, "start": 6.5, "end": 7.0, "text": " Thank you.", "words": [{"start": 6.5, "end": 6.7,
+                                                                                   "word": " Thank"}]}]
+    out = tag_segments(items, tr, D)
+    assert out[0]["speaker"] == "S1" and out[0]["speaker_uncertain"] is True and out[0]["words"][0]["speaker"] == "S1"

@@ -28,6 +28,7 @@ from mediaanon.audio import bleep, leakcheck, wavio
 from mediaanon.records import PiiSpan
 from mediaanon.redaction import wordtimes
 from mediaanon.redaction.timemap import TimeMap
+from mediaanon.speakers.select import tag_segments
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ def _redact_words(recording: Any, found: list, kept: list[PiiSpan], items: list)
         spans = sorted(list(recording.pii) + added, key=lambda s: s.start)
         recording.pii = spans
         recording.redacted_text = _apply(tm.text, spans)
-        recording.redacted_segments = wordtimes.redacted_segments(recording.transcript, spans, tm)
+        recording.redacted_segments = tag_segments(wordtimes.redacted_segments(recording.transcript, spans, tm),
+                                                   recording.transcript, recording.speakers)
     return len(added)
 
 

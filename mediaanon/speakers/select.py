@@ -68,6 +68,15 @@ def tag_item(item: dict[str, Any], seg: Segment, d: Diarization | None) -> dict[
     return item
 
 
+def tag_segments(items: list[dict[str, Any]], transcript: Any, d: Diarization | None) -> list[dict[str, Any]]:
+    """:func:`tag_item` on every redacted segment dict, matched to its transcript segment by id.
+
+    One place for both writers of ``recording.redacted_segments`` (redaction, and the leak
+    repair that rebuilds them), so a repaired transcript keeps its speaker marks."""
+    by_id = {seg.id: seg for seg in transcript.segments}
+    return [tag_item(item, by_id[item["id"]], d) for item in items]
+
+
 def _uncertain_share(d: Diarization, a: float, b: float) -> float:
     if b <= a:
         return 0.0

@@ -22,7 +22,7 @@ from mediaanon.redaction.options import RedactionOptions
 from mediaanon.redaction.redactor import Redactor
 from mediaanon.redaction import wordtimes
 from mediaanon.redaction.timemap import TimeMap
-from mediaanon.speakers.select import tag_item
+from mediaanon.speakers.select import tag_segments
 from mediaanon.stage import ModelUse, RunContext, Stage
 
 if TYPE_CHECKING:
@@ -91,8 +91,7 @@ class RedactTranscript(Stage):
             tr = timemap.time(s.start, s.end)
             spans.append(replace(s, t0=tr.t0, t1=tr.t1, timing=tr.timing))
         segments = wordtimes.redacted_segments(transcript, spans, timemap)  # text, words, speaker
-        by_id = {seg.id: seg for seg in transcript.segments}
-        segments = [tag_item(item, by_id[item["id"]], recording.speakers) for item in segments]  # + speaker_uncertain
+        segments = tag_segments(segments, transcript, recording.speakers)  # + speaker_uncertain
         recording.pii = spans
         recording.redacted_text = result.text
         recording.redacted_segments = segments
