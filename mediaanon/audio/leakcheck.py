@@ -255,7 +255,8 @@ def find_leaks(hypothesis: Transcript, items: Sequence[Needle], *, threshold: fl
                     # Soundex keeps only the first consonants, so "an" sounds like "Anna": a two-letter
                     # word is no sound-alike of a name ("Abi" for "Abbie" still is)
                     same &= np.array([len(b) >= SOUNDALIKE_MIN_LETTERS for b in bare], dtype=bool)
-                    spelled = np.array([_nickname_form(b) == _nickname_form(joined) for b in bare], dtype=bool)
+                    nick = _nickname_form(joined)
+                    spelled = np.array([_nickname_form(b) == nick for b in bare], dtype=bool)
                     score = _phonetic_lift(score, same, spelled)
                 for i in np.flatnonzero(score >= threshold):
                     t0, t1 = hyp[i][1], hyp[i + size - 1][2]
