@@ -23,6 +23,7 @@ import secrets
 import shutil
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,13 @@ SCRATCH_PREFIX = ".mediaanon-scratch-"
 
 
 def stem_id(path: Path) -> str:
-    """The input's file stem, made safe as a folder name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("._") or "recording"
+    """The input's file stem, made safe as a folder name.
+
+    Letters and digits of every script are kept (``Ääkkönen`` stays ``Ääkkönen``, in NFC, so a name
+    typed on macOS, which stores NFD, gives the same id); spaces, ``#``, separators and other
+    punctuation become ``_``."""
+    stem = unicodedata.normalize("NFC", path.stem)
+    return re.sub(r"[^\w.-]+", "_", stem).strip("._") or "recording"
 
 
 def hash_id(path: Path, key: bytes) -> str:

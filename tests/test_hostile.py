@@ -100,7 +100,7 @@ def odd_run(work):
 BROKEN = ["zero", "random", "text", "cut_moov_at_end", "cut_faststart", "garbled_middle", "dir_named_like_file",
           "unreadable", "loop_a", "dangling", "png_named"]
 ODD = ["no_audio", "audio_only", "rotated_90", "rotated_270", "vfr", "odd_size", "tenbit", "hevc", "narrow_8k",
-       "surround_6ch", "two_tracks", "one_frame", "silent_10min", "interview_2_kk_nen_deg_rd", "still"]
+       "surround_6ch", "two_tracks", "one_frame", "silent_10min", "interview_2_Ääkkönen_Ødegård", "still"]
 
 
 def test_broken_batch_exits_1_and_leaves_no_staging(broken_run):

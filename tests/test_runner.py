@@ -162,3 +162,16 @@ def test_stale_staging_of_dead_process_is_swept(tmp_path):
     src = mediafactory.tone(tmp_path / "a.wav")
     runner.run([src], out, build(["test_gain"]))
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("interview #2 Ääkkönen Ødegård.mp4", "interview_2_Ääkkönen_Ødegård"),
+    ("A\u0308a\u0308kko\u0308nen.wav", "Ääkkönen"),  # macOS stores names decomposed (NFD): same id as NFC
+    ("日本語 インタビュー.mp3", "日本語_インタビュー"),
+    ("...wav", "recording"),
+    ("take 1 (final).mov", "take_1_final"),
+])
+def test_stem_ids_keep_letters_of_every_script(name, expected):
+    from mediaanon.bundle import stem_id
+
+    assert stem_id(Path(name)) == expected
