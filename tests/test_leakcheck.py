@@ -75,6 +75,29 @@ def test_leak_records_carry_no_text_and_know_the_bleeps():
     assert leakcheck.summary(leaks)["leaks"] == 1
 
 
+def test_a_name_said_many_times_is_searched_once_and_names_its_first_mention():
+    """An hour's interview repeats its names; each repeat is a needle but one search (and one leak per place)."""
+    once = [Needle("PERSON", "Abigail Claflin", 1.0, 2.0), Needle("PHONE_NUMBER", "555 0142", 3.0, 4.0)]
+    many = [Needle(n.type, n.text, n.t0 + 10 * k, n.t1 + 10 * k) for k in range(40) for n in once]
+    said = hyp("so Abigail Claflin said call five five five oh one four two and Abby came")
+    a, b = find_leaks(said, once), find_leaks(said, many)
+    assert [(x.t0, x.t1, x.type, x.score, x.part) for x in a] == [(x.t0, x.t1, x.type, x.score, x.part) for x in b]
+    assert {x.item for x in b} <= {0, 1}  # the first mention of each (their markers are the same)
+
+
+def test_in_bleep_agrees_with_a_plain_overlap_test():
+    import random
+
+    rng = random.Random(7)
+    ivs = [bleep.Interval(a, a + rng.uniform(0.05, 2.0), (0,)) for a in (rng.uniform(0, 60) for _ in range(60))]
+    inside = leakcheck._Inside(ivs)
+    for _ in range(2000):
+        t0 = rng.uniform(-1, 62)
+        t1 = t0 + rng.uniform(0.01, 1.5)
+        assert inside(t0, t1) == any(iv.t0 < t1 and t0 < iv.t1 for iv in ivs)
+    assert not leakcheck._Inside([])(0.0, 1.0)
+
+
 def test_needles_come_from_the_transcript_text():
     t = hyp("my name is Jane Doe")
     start = t.text.index("Jane Doe")

@@ -19,6 +19,7 @@ digits of a phone number, is still a leak.  Digits only ever match exactly
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -214,56 +215,94 @@ def find_leaks(hypothesis: Transcript, items: Sequence[Needle], *, threshold: fl
     ``threshold`` is the rapidfuzz ratio (0..100) from which a window counts;
     a sound-alike, loosely similar spelling scores ``PHONETIC_SCORE``.
     Overlapping hits of the same item are reported once.
+
+    A name said forty times in an hour is one needle forty times over: each distinct (type, text)
+    is searched once and its leaks name its first occurrence (whose marker every occurrence shares),
+    and the per-window work (spellings, nickname forms) is done once per window size, so an hour's
+    check costs distinct names x words, not mentions x words.
     """
     hyp = hypothesis_tokens(hypothesis)
     words = [t for t, _, _ in hyp]
     sounds = np.array([soundex(t) if t.isalpha() else "#" + t for t in words], dtype=object)
-    windows: dict[int, tuple[list[str], list[str]]] = {}
+    windows: dict[int, _Windows] = {}
 
-    def windows_of(size: int) -> tuple[list[str], list[str]]:
+    def windows_of(size: int) -> _Windows:
         if size not in windows:
-            spaced = [" ".join(words[i:i + size]) for i in range(len(words) - size + 1)]
-            windows[size] = (spaced, [w.replace(" ", "") for w in spaced])
+            windows[size] = _Windows.of(words, size)
         return windows[size]
 
-    leaks: list[Leak] = []
+    first: dict[tuple[str, str], int] = {}
     for item, needle in enumerate(items):
+        first.setdefault((needle.type, needle.text), item)
+    inside = _Inside(intervals)
+    leaks: list[Leak] = []
+    for (kind, _text), item in first.items():
         hits: list[Leak] = []
-        for pat, part in patterns(needle):
+        for pat, part in patterns(items[item]):
             joined = "".join(pat)
             if len(joined) < 2:
                 continue
             k = len(pat)
             for size in sorted({max(1, k - 1), k, k + 1}):
-                spaced, bare = windows_of(size)
-                if not spaced:
+                win = windows_of(size)
+                if not win.spaced:
                     continue
                 if joined.isdigit():  # numbers match exactly: one digit off is another number
                     if size != k:
                         continue
-                    score = np.array([100.0 if w == joined else 0.0 for w in bare])
+                    score = np.where(win.bare_array == joined, 100.0, 0.0)
                 else:
                     score = np.maximum(
-                        cdist([" ".join(pat)], spaced, scorer=fuzz.ratio)[0],
-                        cdist([joined], bare, scorer=fuzz.ratio)[0],
+                        cdist([" ".join(pat)], win.spaced, scorer=fuzz.ratio)[0],
+                        cdist([joined], win.bare, scorer=fuzz.ratio)[0],
                     ).astype(np.float64)
                 if (size == k and all(p.isalpha() for p in pat)
                         and len(joined) >= (PART_MIN_LETTERS if part else SOUNDALIKE_MIN_LETTERS)):
-                    same = np.ones(len(spaced), dtype=bool)
+                    same = win.long_enough.copy()
                     for j, p in enumerate(pat):
-                        same &= sounds[j:j + len(spaced)] == soundex(p)
-                    # Soundex keeps only the first consonants, so "an" sounds like "Anna": a two-letter
-                    # word is no sound-alike of a name ("Abi" for "Abbie" still is)
-                    same &= np.array([len(b) >= SOUNDALIKE_MIN_LETTERS for b in bare], dtype=bool)
-                    nick = _nickname_form(joined)
-                    spelled = np.array([_nickname_form(b) == nick for b in bare], dtype=bool)
-                    score = _phonetic_lift(score, same, spelled)
+                        same &= sounds[j:j + len(win.spaced)] == soundex(p)
+                    score = _phonetic_lift(score, same, win.nick == _nickname_form(joined))
                 for i in np.flatnonzero(score >= threshold):
                     t0, t1 = hyp[i][1], hyp[i + size - 1][2]
-                    inside = any(iv.t0 < t1 and t0 < iv.t1 for iv in intervals)
-                    hits.append(Leak(needle.type, t0, t1, float(score[i]), part, inside, item))
+                    hits.append(Leak(kind, t0, t1, float(score[i]), part, inside(t0, t1), item))
         leaks.extend(_dedupe(hits))
     return sorted(leaks, key=lambda x: (x.t0, x.t1))
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """The hypothesis's runs of ``size`` tokens, spaced and bare, with what every needle compares."""
+
+    spaced: list[str]
+    bare: list[str]
+    bare_array: np.ndarray
+    nick: np.ndarray  # nickname form of each bare window
+    long_enough: np.ndarray  # a two-letter word is no sound-alike of a name ("an" / "Anna")
+
+    @classmethod
+    def of(cls, words: list[str], size: int) -> "_Windows":
+        spaced = [" ".join(words[i:i + size]) for i in range(len(words) - size + 1)]
+        bare = [w.replace(" ", "") for w in spaced]
+        return cls(spaced, bare, np.array(bare, dtype=object), np.array([_nickname_form(b) for b in bare], dtype=object),
+                   np.array([len(b) >= SOUNDALIKE_MIN_LETTERS for b in bare], dtype=bool))
+
+
+class _Inside:
+    """Whether a time range overlaps any bleeped interval: a binary search over the merged intervals."""
+
+    def __init__(self, intervals: Sequence[Interval]):
+        merged: list[list[float]] = []
+        for iv in sorted(intervals, key=lambda v: v.t0):
+            if merged and iv.t0 <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], iv.t1)
+            else:
+                merged.append([iv.t0, iv.t1])
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def __call__(self, t0: float, t1: float) -> bool:
+        i = bisect.bisect_left(self.starts, t1)  # intervals starting before t1; merged, so their ends rise
+        return i > 0 and self.ends[i - 1] > t0
 
 
 def _dedupe(hits: list[Leak]) -> list[Leak]:

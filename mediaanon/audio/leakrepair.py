@@ -17,6 +17,7 @@ this module and go no further.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -90,12 +91,17 @@ def _redact_words(recording: Any, found: list, kept: list[PiiSpan], items: list)
     tm = TimeMap(recording.transcript)
     taken = [(s.start, s.end) for s in recording.pii]
     added: list[PiiSpan] = []
+    order = sorted(tm.words, key=lambda w: w.t0)  # a leak looks at the words near it, not at the hour's words
+    starts = [w.t0 for w in order]
+    longest = max((w.t1 - w.t0 for w in order), default=0.0)
     for leak in found:
         if not 0 <= leak.item < len(items):
             continue
         pattern = leakcheck.tokens(items[leak.item].text)
-        for w in tm.words:
-            if w.t1 < leak.t0 - NEAR_S or w.t0 > leak.t1 + NEAR_S:
+        first = bisect.bisect_left(starts, leak.t0 - NEAR_S - longest)
+        last = bisect.bisect_right(starts, leak.t1 + NEAR_S)
+        for w in order[first:last]:
+            if w.t1 < leak.t0 - NEAR_S:
                 continue
             if any(a < w.end and w.start < b for a, b in taken):
                 continue
