@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -29,6 +29,7 @@ from mediaanon.stage import ModelUse, RunContext
 from mediaanon.transcription import convert  # noqa: F401  (registers the model converters)
 from mediaanon.transcription.guards import GuardSettings, apply_guards
 from mediaanon.transcription.options import TranscribeOptions
+from mediaanon.transcription.pieces import decode_in_pieces
 from mediaanon.transcription.vad import SAMPLE_RATE, TimeMap, cut, detect_speech
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,17 @@ class Engine:
     def multilingual(self) -> bool:
         return not self.options.model.split("-openai")[0].endswith(".en")
 
+    def _decode_as(self, audio: np.ndarray, progress: ProgressFn | None, language: str | None) -> Decoded:
+        """``_decode`` with the language forced to ``language`` (a later piece of one recording)."""
+        if language is None or self.options.language is not None or not self.multilingual:
+            return self._decode(audio, progress)
+        options = self.options
+        self.options = replace(options, language=language)
+        try:
+            return self._decode(audio, progress)
+        finally:
+            self.options = options
+
     def language_for_decoding(self) -> str | None:
         """The forced language, or None to detect; English-only models must be told 'en'."""
         lang = self.options.language
@@ -156,7 +168,7 @@ class Engine:
         else:
             tm = timemap
             inner = None if hook is None else (lambda done, _t: hook(min(tm.original(done) if tm else done, total), total))
-            decoded = self._decode(speech, inner)
+            decoded = decode_in_pieces(self._decode_as, speech, SAMPLE_RATE, inner)
         stats.decode_seconds = time.perf_counter() - started
         segments = [timemap.segment(s) for s in decoded.segments] if timemap else decoded.segments
         segments = [clamp(s, total) for s in segments]
