@@ -67,11 +67,9 @@ class Recording:
         """
         if self._speech is None:
             n = len(self.probe.audio_streams)
-            proc = ffmpeg.run(ffmpeg.decode_mono_args(self.source, SPEECH_RATE, n), what="decode speech")
-            self._speech = np.frombuffer(proc.stdout, np.float32).copy()
+            self._speech = ffmpeg.read_mono(self.source, self.scratch, SPEECH_RATE, n)
         return self._speech
 
     def speech_of(self, path: Path) -> np.ndarray:
         """Mono 16 kHz float32 of an arbitrary file (e.g. a processed track)."""
-        proc = ffmpeg.run(ffmpeg.decode_mono_args(path, SPEECH_RATE, 1), what="decode speech")
-        return np.frombuffer(proc.stdout, np.float32).copy()
+        return ffmpeg.read_mono(path, self.scratch, SPEECH_RATE, 1)

@@ -92,6 +92,23 @@ def run(argv: Sequence[str], *, what: str, timeout: float | None = None) -> subp
     return proc
 
 
+def read_mono(src: Path, scratch: Path, sample_rate: int = 16000, streams: int = 1, *, what: str = "decode speech"):
+    """``src``'s audio as one mono float32 numpy array (:func:`decode_mono_args`), in one allocation.
+
+    Through a pipe, an hour of 16 kHz audio (230 MB) was held three times over (the pipe's chunks,
+    their join, the writable copy); written to a scratch file and read back it is held once.
+    """
+    import numpy as np
+
+    dst = Path(scratch) / f".mono-{os.getpid()}-{id(src):x}.f32"
+    argv = decode_mono_args(src, sample_rate, streams)
+    try:
+        run([*argv[:-1], "-y", str(dst)], what=what)
+        return np.fromfile(dst, dtype=np.float32)
+    finally:
+        dst.unlink(missing_ok=True)
+
+
 def extract_audio_args(src: Path, stream: int, dst: Path) -> list[str]:
     """argv: audio stream ``stream`` (index among audio streams) to float WAV,
     keeping its sample rate and channel layout (nothing resampled yet)."""
