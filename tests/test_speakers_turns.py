@@ -84,7 +84,9 @@ def test_labels_by_first_speech_and_names():
     named = D.renamed(turns.names_map(D.speakers, ["Interviewer", "Participant"]))
     assert named.speakers == ["Interviewer", "Participant"] and named.turns[1].speaker == "Participant"
     assert turns.parse_names(" Interviewer , Participant") == ["Interviewer", "Participant"]
-    for bad in ("A,,B", "A,A", "<v>", "x" * 41):
+    assert turns.parse_names("Interviewer; Participant") == ["Interviewer", "Participant"]  # manifest cells
+    assert turns.parse_names("Dr. A, PhD;Participant") == ["Dr. A, PhD", "Participant"]
+    for bad in ("A,,B", "A,A", "<v>", "x" * 41, "A;;B"):
         with pytest.raises(ValueError):
             turns.parse_names(bad)
 

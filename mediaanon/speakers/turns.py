@@ -73,10 +73,16 @@ def names_map(speakers: list[str], names: list[str]) -> dict[str, str]:
 
 
 def parse_names(text: str | list[str] | tuple[str, ...] | None) -> list[str]:
-    """``"Interviewer, Participant"`` -> ``["Interviewer", "Participant"]``; ValueError when unusable."""
+    """``"Interviewer, Participant"`` -> ``["Interviewer", "Participant"]``; ValueError when unusable.
+
+    ``;`` separates too (``"Interviewer;Participant"``): a manifest cell needs
+    no CSV quoting then.  With a ``;`` in the text, commas are not separators.
+    """
     if not text:
         return []
-    items = [s.strip() for s in (text.split(",") if isinstance(text, str) else text)]
+    if isinstance(text, str):
+        text = text.split(";") if ";" in text else text.split(",")
+    items = [s.strip() for s in text]
     if any(not s for s in items):
         raise ValueError("speaker names: empty name in the list")
     if len(set(items)) != len(items):
