@@ -4,6 +4,7 @@
     python bench/diarize.py --quick    # sample.wav, the stereo clip and two stitched dialogues per pool
     python bench/diarize.py --split dev  # only the sets used for tuning
     python bench/diarize.py --no-asr   # VAD regions only (no transcription, no overhead figure)
+    python bench/diarize.py --split dev --cache /tmp/t  # keep transcripts: reruns while tuning skip ASR
 
 DER follows pyannote.metrics (``DiarizationErrorRate(collar=0, skip_overlap=False)``: no collar,
 overlapped speech scored, optimal one-to-one label mapping), computed by ``mediaanon.speakers.der``
