@@ -4,6 +4,7 @@
     python bench/diarize.py --quick    # sample.wav, the stereo clip and two stitched dialogues per pool
     python bench/diarize.py --split dev  # only the sets used for tuning
     python bench/diarize.py --no-asr   # VAD regions only (no transcription, no overhead figure)
+    python bench/diarize.py --split dev --cache /tmp/t  # keep transcripts: reruns while tuning skip ASR
 
 DER follows pyannote.metrics (``DiarizationErrorRate(collar=0, skip_overlap=False)``: no collar,
 overlapped speech scored, optimal one-to-one label mapping), computed by ``mediaanon.speakers.der``
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -105,6 +107,8 @@ def main() -> int:
     ap.add_argument("--split", choices=("dev", "heldout"))
     ap.add_argument("--no-asr", action="store_true")
     ap.add_argument("--speakers", default="auto")
+    ap.add_argument("--cache", type=Path, help="keep transcripts here (pickles) so a rerun skips ASR; "
+                    "the overhead figure then needs a run without it")
     args = ap.parse_args()
     diarizer = Diarizer()
     engine = None
@@ -113,17 +117,25 @@ def main() -> int:
 
         engine = load_engine({"device": "cpu"})
     groups: dict[str, list] = {}
-    asr_s = dia_s = 0.0
+    asr_s = dia_s = asr_cpu = dia_cpu = 0.0
     for name, group, mono, chans, ref in items(args.quick, args.split):
         transcript = None
-        if engine is not None:
-            t0 = time.perf_counter()
+        cached = args.cache / f"{name}.pkl" if args.cache else None
+        if engine is not None and cached is not None and cached.exists():
+            transcript = pickle.loads(cached.read_bytes())
+        elif engine is not None:
+            t0, c0 = time.perf_counter(), time.process_time()
             transcript = engine.transcribe(mono)
             asr_s += time.perf_counter() - t0
-        t0 = time.perf_counter()
+            asr_cpu += time.process_time() - c0
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_bytes(pickle.dumps(transcript))
+        t0, c0 = time.perf_counter(), time.process_time()
         hyp = diarizer.diarize(mono, transcript, args.speakers,
                                channels=(chans[:, 0], chans[:, 1]) if chans is not None and chans.shape[1] == 2 else None)
         dia_s += time.perf_counter() - t0
+        dia_cpu += time.process_time() - c0
         ours = der.der(ref, hyp.turns)
         one = der.der(ref, [Turn(a, b, "one") for a, b in speech_regions(mono, transcript)])
         n_ref = len({t.speaker for t in ref})
@@ -137,16 +149,19 @@ def main() -> int:
     for group, rows in sorted(groups.items()):
         tot = sum(r[0].total for r in rows)
         ours = sum(r[0].der * r[0].total for r in rows) / tot
+        parts = {k: sum(getattr(r[0], k) for r in rows) / tot for k in ("missed", "false_alarm", "confusion")}
         one = sum(r[1].der * r[1].total for r in rows) / sum(r[1].total for r in rows)
         ok = sum(r[2] for r in rows)
         total_ok += ok
         total_n += len(rows)
         print(f"SUMMARY DER {group}: ours {ours:.1%} | one-speaker {one:.1%} | ratio {ours / one if one else float('nan'):.2f}"
-              f" | count right {ok}/{len(rows)} ({len(rows)} recordings)")
+              f" | count right {ok}/{len(rows)} ({len(rows)} recordings) | miss {parts['missed']:.1%} fa "
+              f"{parts['false_alarm']:.1%} conf {parts['confusion']:.1%}")
     print(f"SUMMARY speaker count right: {total_ok}/{total_n} = {total_ok / max(total_n, 1):.0%}")
-    if engine is not None and asr_s > 0:
-        print(f"SUMMARY overhead: diarization {dia_s:.1f} s / transcribe {asr_s:.1f} s = {dia_s / asr_s:.1%} "
-              f"(CPU, faster-whisper tiny.en)")
+    if engine is not None and asr_cpu > 0:
+        print(f"SUMMARY overhead: diarization {dia_cpu:.1f} CPU s / transcribe {asr_cpu:.1f} CPU s = "
+              f"{dia_cpu / asr_cpu:.1%} (wall {dia_s:.1f} s / {asr_s:.1f} s = {dia_s / asr_s:.1%}; "
+              f"faster-whisper tiny.en, CPU)")
     return 0
 
 

@@ -84,7 +84,9 @@ def test_labels_by_first_speech_and_names():
     named = D.renamed(turns.names_map(D.speakers, ["Interviewer", "Participant"]))
     assert named.speakers == ["Interviewer", "Participant"] and named.turns[1].speaker == "Participant"
     assert turns.parse_names(" Interviewer , Participant") == ["Interviewer", "Participant"]
-    for bad in ("A,,B", "A,A", "<v>", "x" * 41):
+    assert turns.parse_names("Interviewer; Participant") == ["Interviewer", "Participant"]  # manifest cells
+    assert turns.parse_names("Dr. A, PhD;Participant") == ["Dr. A, PhD", "Participant"]
+    for bad in ("A,,B", "A,A", "<v>", "x" * 41, "A;;B"):
         with pytest.raises(ValueError):
             turns.parse_names(bad)
 
@@ -94,6 +96,17 @@ def test_frames_to_turns_joins_short_pauses_of_one_speaker():
     labels = np.array([0, 0, 0, 0, 1, 1])
     out = turns.frames_to_turns(times, labels, np.zeros(6, bool), 0.05)
     assert [(t.start, t.end, t.speaker) for t in out] == [(0.0, 0.4, "0"), (0.4, 0.45, "1"), (1.5, 1.55, "1")]
+
+
+def test_a_turn_is_uncertain_only_when_much_of_it_is():
+    times = np.arange(40) * 0.05 + 0.025  # 2 s of one speaker, then 1 s of another
+    times = np.concatenate([times, 2.5 + np.arange(20) * 0.05 + 0.025])
+    labels = np.array([0] * 40 + [1] * 20)
+    unsure = np.zeros(60, bool)
+    unsure[38:40] = True  # two close frames at the end of a 2 s turn: still a sure turn
+    unsure[45:55] = True  # half of the second turn scored close (overlap, laughter): uncertain
+    out = turns.frames_to_turns(times, labels, unsure, 0.05)
+    assert [(t.speaker, t.uncertain) for t in out] == [("0", False), ("1", True)]
 
 
 def test_talk_stats():

@@ -91,6 +91,27 @@ def test_manifest_rows_and_ids(tmp_path):
     assert [t.id for t in tasks] == ["p01", "rec1"]
 
 
+def test_manifest_speaker_names_column_with_either_separator(tmp_path):
+    _study(tmp_path, 3)
+    m = _manifest(tmp_path, 'path,speaker_names\nin/rec0.wav,Interviewer;Participant\n'
+                            'in/rec1.wav,"Interviewer, Participant, Observer"\nin/rec2.wav,\n')
+    rows = manifest.read(m)
+    assert [r.speaker_names for r in rows] == [("Interviewer", "Participant"),
+                                               ("Interviewer", "Participant", "Observer"), ()]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("path,speaker_names\nin/rec0.wav,Interviewer;;Participant\n", "line 2: speaker names: empty name"),
+    ("path,speaker_names\nin/rec0.wav,Ann;Ann\n", "line 2: speaker names must differ"),
+    ("path,speaker_names\nin/rec0.wav,<b>Ann</b>;Bo\n", "line 2: speaker names: at most"),
+])
+def test_manifest_bad_speaker_names_name_the_row_not_the_names(tmp_path, text, message):
+    _study(tmp_path, 1)
+    with pytest.raises(UsageError) as exc:
+        manifest.read(_manifest(tmp_path, text))
+    assert message in str(exc.value) and "Ann" not in str(exc.value)
+
+
 @pytest.mark.parametrize("text, message", [
     ("path,id\nin/rec0.wav,a\nin/missing.wav,b\n", "line 3: file not found"),
     ("path,colour\nin/rec0.wav,red\n", "line 1: unknown column(s) colour"),
@@ -197,4 +218,22 @@ def test_manifest_row_settings_reach_the_stages(tmp_path):
     finally:
         w.close()
     assert not merged.exists(), "the merged names copy is removed with the worker"
+
+
+def test_manifest_speaker_names_reach_the_stages_and_win_over_the_cli(tmp_path):
+    from mediaanon.study.manifest import Row
+    from mediaanon.study.plan import Task
+    from mediaanon.study.pool import Setup, Worker
+
+    setup = Setup(outdir=tmp_path / "out", pipeline=_pipeline(tmp_path), jobs=1,
+                  extra=(("speaker_names", ["A", "B"]),))
+    w = Worker(setup, 1, own_process=False)
+    try:
+        plain = w.pipeline_for(Task("a", "run"))
+        row = Row(2, tmp_path / "x.wav", "p7", speaker_names=("Interviewer", "Participant"))
+        named = w.pipeline_for(Task("p7", "run", row=row))
+        assert named.stages[0].context.extra["speaker_names"] == ["Interviewer", "Participant"]
+        assert plain.stages[0].context.extra["speaker_names"] == ["A", "B"]
+    finally:
+        w.close()
     assert BUILT == ["test_gain", "test_gain"]

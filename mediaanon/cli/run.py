@@ -59,7 +59,8 @@ def add_options(r: argparse.ArgumentParser) -> None:
     _opt(r, "--overwrite", action="store_true", help="replace existing bundles (default: skip bundles that verify)")
     g = r.add_argument_group("whole studies (see README, 'Processing a whole study')")
     _opt(g, "--manifest", type=Path, help="CSV of recordings: a 'path' column (relative to the CSV) and optional"
-                                          " id, language, names, speakers, preset columns; replaces INPUT")
+                                          " id, language, names, speakers, speaker_names, preset columns;"
+                                          " replaces INPUT")
     _opt(g, "--jobs", type=int, default=1, help="worker processes; each loads the models once and gets"
                                                 " cores/JOBS threads (default 1)")
     _opt(g, "--devices", help="GPUs for the workers, round-robin, e.g. cuda:0,cuda:1")

@@ -28,10 +28,12 @@ import numpy as np
 AUTO_RANGE = (1, 6)
 SAME_SPEAKER_COS = 0.90  # centroids of a 2-way split closer than this: one speaker (dev: one voice 0.92-0.96, two 0.61-0.88)
 MIN_GAP = 0.2  # no eigen-gap this large: one speaker (dev: one voice <= 0.14, two >= 0.48)
+SAME_SPEAKER_RATIO = 0.908  # mean cross-half / within-half window similarity above this: one speaker (dev: one voice 0.917-0.968, two 0.606-0.900)
 EXTEND_COS = 0.80  # a further split is kept while every pair of centroids stays below this (dev: distinct voices <= 0.77)
 MIN_WINDOWS = 3  # a speaker needs at least this many windows
 KEEP_FRACTION = 0.3  # row-wise affinity pruning: keep this share of each window's strongest links
 MIN_KEEP = 6
+MAX_AFFINITY = 1200  # windows in the affinity matrix at most (11.5 MB float64, eigh well under a second)
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,29 @@ def parse_count(spec: str | int | None) -> SpeakerCount:
     return SpeakerCount(low, high)
 
 
-def cluster(vectors: np.ndarray, count: SpeakerCount, seed: int = 0) -> tuple[np.ndarray, dict]:
-    """Labels 0..k-1 per window and scores for the log (k, eigen-gaps, centroid similarity)."""
+def cluster(vectors: np.ndarray, count: SpeakerCount, seed: int = 0,
+            max_affinity: int = MAX_AFFINITY) -> tuple[np.ndarray, dict]:
+    """Labels 0..k-1 per window and scores for the log (k, eigen-gaps, centroid similarity).
+
+    A long recording is not clustered whole: the affinity matrix grows with
+    the square of the windows and its eigen-decomposition with the cube (a
+    60-minute interview has ~7,200 windows: 400 MB and minutes).  Beyond
+    ``max_affinity`` windows an evenly spaced subset (every k-th window, so
+    each speaker keeps their share of talk time) is clustered, and then
+    every window goes to its nearest speaker centroid (:func:`refine`,
+    linear in the windows).
+    """
     n = len(vectors)
     info: dict = {"windows": int(n)}
     if n == 0:
         return np.zeros(0, int), {**info, "k": 0}
     x = normalise(vectors)
+    if n > max_affinity:
+        pick = np.unique(np.linspace(0, n - 1, max_affinity).round().astype(int))
+        sub, sub_info = cluster(x[pick], count, seed, max_affinity)
+        labels = refine(x, _assign(x, x[pick], sub)) if sub.max() > 0 else np.zeros(n, int)
+        return labels, {**sub_info, "windows": int(n), "clustered_windows": int(len(pick)),
+                        "k": int(labels.max() + 1)}
     high = min(count.high, n)
     if high <= 1 or n < 3:
         return np.zeros(n, int), {**info, "k": 1}
@@ -93,8 +111,10 @@ def cluster(vectors: np.ndarray, count: SpeakerCount, seed: int = 0) -> tuple[np
         if count.low <= 1:
             two = labels if k == 2 else split(2)
             sim = _centroid_similarity(x, two)
+            ratio = _cross_within(x, two)
             info["two_way_centroid_cos"] = round(sim, 4)
-            if sim >= SAME_SPEAKER_COS or (len(gaps) and float(np.max(gaps)) < MIN_GAP):
+            info["two_way_cross_within"] = round(ratio, 4)
+            if sim >= SAME_SPEAKER_COS or ratio >= SAME_SPEAKER_RATIO or (len(gaps) and float(np.max(gaps)) < MIN_GAP):
                 labels = np.zeros(n, int)
     labels = _compact(labels)
     info["k"] = int(labels.max() + 1)
@@ -111,6 +131,11 @@ def refine(x: np.ndarray, labels: np.ndarray, rounds: int = 5) -> np.ndarray:
             break
         labels = new
     return _compact(labels)
+
+
+def _assign(x: np.ndarray, sample: np.ndarray, sample_labels: np.ndarray) -> np.ndarray:
+    """Every row of ``x`` labelled by the nearest centroid of the clustered ``sample``."""
+    return np.argmax(x @ centroids(sample, sample_labels).T, axis=1)
 
 
 def centroids(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -173,6 +198,28 @@ def _centroid_similarity(x: np.ndarray, labels: np.ndarray) -> float:
         return 1.0
     c = centroids(x, labels)
     return float(c[0] @ c[1])
+
+
+def _cross_within(x: np.ndarray, labels: np.ndarray) -> float:
+    """Mean similarity across the two halves of a split over the mean similarity inside them.
+
+    The centroid similarity alone drifts with the number of windows (a short
+    recording's centroids are noisier, so one voice split in two looks like
+    two); this ratio compares the split with the voice's own spread, which
+    drifts with it.  Pairs are subsampled to at most 400 windows per half.
+    """
+    labels = _compact(labels)
+    if labels.max() < 1:
+        return 1.0
+    halves = [x[labels == j][:: max(1, int(np.sum(labels == j)) // 400)] for j in (0, 1)]
+    inside = []
+    for h in halves:
+        if len(h) > 1:
+            m = h @ h.T
+            inside.append(float(m[np.triu_indices(len(h), 1)].mean()))
+    if not inside:
+        return 1.0
+    return float((halves[0] @ halves[1].T).mean()) / max(float(np.mean(inside)), 1e-9)
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:

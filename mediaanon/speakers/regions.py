@@ -19,11 +19,15 @@ from mediaanon.transcription.vad import SAMPLE_RATE, detect_speech
 Region = tuple[float, float]
 
 
-VAD_THRESHOLD = 0.3  # lower than transcription's 0.5: speech nobody is credited with is lost (dev sets: 0.25-0.35 tried)
-VAD_PAD_MS = 50
+VAD_THRESHOLD = 0.2  # lower than transcription's 0.5: speech nobody is credited with is lost (dev sets: 0.2-0.5 tried)
+VAD_PAD_MS = 100  # generous: the energy refinement below takes the padding back where it is silence
+VAD_MIN_SILENCE_MS = 100
+ENERGY_FLOOR_DB = 40.0  # 10 ms frames this far below their region's loudest frame are not speech
+ENERGY_BRIDGE_S = 0.25  # quieter stretches shorter than this stay inside (gaps between words, stops)
+ENERGY_MIN_S = 0.1  # pieces shorter than this after refinement are clicks, not speech
 
 
-def vad_regions(audio: np.ndarray, threshold: float | None = None, min_silence_ms: int = 150,
+def vad_regions(audio: np.ndarray, threshold: float | None = None, min_silence_ms: int = VAD_MIN_SILENCE_MS,
                 pad_ms: int | None = None) -> list[Region]:
     """Silero VAD speech regions of 16 kHz mono ``audio`` in seconds.
 
@@ -76,8 +80,46 @@ def speech_regions(audio: np.ndarray, transcript: Transcript | None, min_len: fl
     for a, b in word_regions(transcript):
         for piece in subtract((a, min(b, duration)), vad):
             extra.append(piece)
-    regions = merge(vad + [p for p in extra if p[1] - p[0] >= min_extra])
+    regions = refine_by_energy(audio, merge(vad + [p for p in extra if p[1] - p[0] >= min_extra]))
     return [(round(a, 3), round(b, 3)) for a, b in regions if b - a >= min_len]
+
+
+def refine_by_energy(audio: np.ndarray, regions: list[Region], floor_db: float = ENERGY_FLOOR_DB,
+                     bridge: float = ENERGY_BRIDGE_S, min_len: float = ENERGY_MIN_S) -> list[Region]:
+    """Each region cut to its audible parts, at 10 ms resolution.
+
+    Silero's 32 ms frames and its recurrent state blur boundaries: with the
+    low threshold and padding that keep quiet speech, a region starts early,
+    ends late and runs through the pause between a question and a quick
+    answer.  Within one region the loudest frame sets the level; frames
+    ``floor_db`` below it are silence, and silences longer than ``bridge``
+    end a piece.  The floor is relative to the region, so a noisy recording
+    (no frame that quiet) keeps its VAD regions unchanged.  Chosen on the
+    dev sets: speech-detection error (missed + false alarm) on the stitched
+    dev dialogues 9.2 % -> 4.7 %, ``tests_dev00`` 28 % -> 21 %, ``sample.wav``
+    2.0 % -> 3.9 %.
+    """
+    hop = SAMPLE_RATE // 100
+    x = np.asarray(audio, np.float64)
+    m = len(x) // hop
+    if m == 0:
+        return list(regions)
+    level = 10 * np.log10((x[: m * hop].reshape(m, hop) ** 2).mean(1) + 1e-12)
+    out: list[Region] = []
+    for a, b in regions:
+        i0, i1 = int(a * 100), min(int(np.ceil(b * 100)), m)
+        part = level[i0:i1]
+        if part.size == 0:
+            continue
+        on = np.flatnonzero(part > part.max() - floor_db)
+        runs = [[on[0], on[0] + 1]]
+        for i in on[1:]:
+            if i - runs[-1][1] < bridge * 100:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+        out.extend(((i0 + p) / 100, (i0 + q) / 100) for p, q in runs if (q - p) / 100 >= min_len)
+    return out
 
 
 def subtract(span: Region, regions: list[Region]) -> list[Region]:

@@ -25,24 +25,35 @@ from mediaanon.speakers.records import Diarization, Turn
 
 MAX_NAME = 40  # characters in a role name
 JOIN_GAP = 0.3  # same-speaker turns closer than this are one turn
+UNSURE_SHARE = 0.4  # a turn is uncertain when this share of its frames is
 MIN_RUN_WORDS = 2  # a run of fewer words …
 MIN_RUN_S = 0.8  # … and shorter than this inside a segment is a stray word, not a turn
 
 
 def frames_to_turns(times: np.ndarray, labels: np.ndarray, unsure: np.ndarray, frame: float) -> list[Turn]:
-    """Contiguous frames of one label -> turns named by the label's integer (``"0"``, ``"1"`` …)."""
+    """Contiguous frames of one label -> turns named by the label's integer (``"0"``, ``"1"`` …).
+
+    A turn is uncertain when at least ``UNSURE_SHARE`` of its frames are: one
+    close frame at a boundary does not make a whole answer uncertain (that
+    flagged nearly every turn of ``sample.wav``), a turn that is mostly
+    overlap or an unplaceable voice still says so.
+    """
     turns: list[Turn] = []
-    order = np.argsort(times)
-    for i in order:
+    counts: list[list[int]] = []  # [uncertain frames, frames] per turn
+    for i in np.argsort(times):
         if labels[i] < 0:
             continue
         a, b = float(times[i] - frame / 2), float(times[i] + frame / 2)
         spk = str(int(labels[i]))
         last = turns[-1] if turns else None
         if last and last.speaker == spk and a - last.end <= JOIN_GAP:
-            turns[-1] = Turn(last.start, b, spk, last.uncertain or bool(unsure[i]))
+            turns[-1] = Turn(last.start, b, spk)
+            counts[-1][0] += bool(unsure[i])
+            counts[-1][1] += 1
         else:
-            turns.append(Turn(a, b, spk, bool(unsure[i])))
+            turns.append(Turn(a, b, spk))
+            counts.append([int(bool(unsure[i])), 1])
+    turns = [replace(t, uncertain=c[0] >= UNSURE_SHARE * c[1]) for t, c in zip(turns, counts)]
     return _round(turns)
 
 
@@ -73,10 +84,16 @@ def names_map(speakers: list[str], names: list[str]) -> dict[str, str]:
 
 
 def parse_names(text: str | list[str] | tuple[str, ...] | None) -> list[str]:
-    """``"Interviewer, Participant"`` -> ``["Interviewer", "Participant"]``; ValueError when unusable."""
+    """``"Interviewer, Participant"`` -> ``["Interviewer", "Participant"]``; ValueError when unusable.
+
+    ``;`` separates too (``"Interviewer;Participant"``): a manifest cell needs
+    no CSV quoting then.  With a ``;`` in the text, commas are not separators.
+    """
     if not text:
         return []
-    items = [s.strip() for s in (text.split(",") if isinstance(text, str) else text)]
+    if isinstance(text, str):
+        text = text.split(";") if ";" in text else text.split(",")
+    items = [s.strip() for s in text]
     if any(not s for s in items):
         raise ValueError("speaker names: empty name in the list")
     if len(set(items)) != len(items):

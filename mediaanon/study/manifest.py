@@ -3,8 +3,11 @@
 Columns: ``path`` (required; relative to the CSV's folder), and optionally
 ``id`` (the bundle id), ``language`` (forces the transcription language),
 ``names`` (a names file for this recording, relative to the CSV),
-``speakers`` (expected number of speakers, for a diarization stage) and
-``preset`` (another pipeline for this row).  Every row is checked before
+``speakers`` (expected number of speakers, for a diarization stage),
+``speaker_names`` (roles for the speakers by order of first speech,
+``Interviewer;Participant`` — a ``;`` needs no CSV quoting, a quoted
+``"Interviewer,Participant"`` works too) and ``preset`` (another pipeline
+for this row).  Every row is checked before
 anything runs, and an error names the row (its line in the file), never the
 contents of a cell (paths and names can be personal data).
 """
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from mediaanon.errors import UsageError
 
-COLUMNS = ("path", "id", "language", "names", "speakers", "preset")
+COLUMNS = ("path", "id", "language", "names", "speakers", "preset", "speaker_names")
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*")
 
 
@@ -30,6 +33,7 @@ class Row:
     names: Path | None = None
     speakers: int = 0
     preset: str = ""
+    speaker_names: tuple[str, ...] = ()  # roles for S1, S2 … (RunContext.extra["speaker_names"])
 
 
 def read(path: Path) -> list[Row]:
@@ -91,6 +95,14 @@ def _row(cells: dict[str, str], n: int, base: Path, where: str) -> Row:
         if not cells["speakers"].isdigit() or int(cells["speakers"]) < 1:
             raise UsageError(f"{where} line {n}: speakers must be a whole number of at least 1")
         speakers = int(cells["speakers"])
+    speaker_names: tuple[str, ...] = ()
+    if cells.get("speaker_names"):
+        from mediaanon.speakers.turns import parse_names
+
+        try:
+            speaker_names = tuple(parse_names(cells["speaker_names"]))
+        except ValueError as exc:
+            raise UsageError(f"{where} line {n}: {exc}") from None
     language = cells.get("language", "")
     if language and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", language):
         raise UsageError(f"{where} line {n}: language must be a code such as 'en' or 'fi'")
@@ -104,4 +116,4 @@ def _row(cells: dict[str, str], n: int, base: Path, where: str) -> Row:
             raise UsageError(f"{where} line {n}: {exc.one_line()}") from None
         if preset.endswith((".yaml", ".yml")):
             preset = str(base / preset)
-    return Row(n, src, rid, language, names, speakers, preset)
+    return Row(n, src, rid, language, names, speakers, preset, speaker_names)

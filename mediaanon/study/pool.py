@@ -157,6 +157,8 @@ class Worker:
                 extra["speakers"] = row.speakers
                 if "diarize_speakers" in spec_stages:
                     overrides.append(f"diarize_speakers.speakers={row.speakers}")
+            if row.speaker_names:
+                extra["speaker_names"] = list(row.speaker_names)  # the row's roles win over --speaker-names
         key = (preset, tuple(overrides), names_file, repr(sorted(extra.items())))
         if key not in self.pipelines:
             s = self.setup

@@ -1,0 +1,63 @@
+"""Clustering windows into speakers: counts, and bounded work on long recordings."""
+from __future__ import annotations
+
+import numpy as np
+
+from mediaanon.speakers import cluster
+
+
+def voices(n_per: list[int], spread: float = 0.35, seed: int = 1, dim: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic d-vectors: one random direction per speaker plus noise, in turns of ~20 windows."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(len(n_per), dim))
+    left = list(n_per)
+    truth = []
+    spk = 0
+    while sum(left):
+        take = min(left[spk], int(rng.integers(5, 40)))
+        truth += [spk] * take
+        left[spk] -= take
+        spk = next(s for s in list(range(spk + 1, len(n_per))) + list(range(spk + 1)) if left[s] or not sum(left))
+    truth = np.asarray(truth)
+    noise = rng.normal(size=(len(truth), dim))
+    x = cluster.normalise(centres)[truth] + spread * cluster.normalise(noise)
+    return x.astype(np.float32), truth
+
+
+def purity(labels: np.ndarray, truth: np.ndarray) -> float:
+    """Share of windows whose label is their true speaker's majority label (one-to-one)."""
+    hits = 0
+    for s in np.unique(truth):
+        hits += np.bincount(labels[truth == s]).max()
+    return hits / len(truth)
+
+
+def test_a_sixty_minute_recording_never_builds_the_whole_affinity_matrix(monkeypatch):
+    # 7,200 windows = 60 minutes of speech at a 0.5 s hop: the full matrix would be 7,200 x 7,200
+    x, truth = voices([4000, 2600, 600])
+    seen: list[int] = []
+    real = cluster._spectrum
+
+    def spy(v):
+        seen.append(len(v))
+        return real(v)
+
+    monkeypatch.setattr(cluster, "_spectrum", spy)
+    labels, info = cluster.cluster(x, cluster.parse_count("auto"))
+    assert seen and max(seen) <= cluster.MAX_AFFINITY < len(x)
+    assert info["windows"] == len(x) and info["clustered_windows"] <= cluster.MAX_AFFINITY
+    assert len(labels) == len(x) and info["k"] == 3
+    assert purity(labels, truth) > 0.98  # every window, not only the clustered subset, gets its speaker
+
+
+def test_a_small_cap_still_finds_the_speakers_of_every_window():
+    x, truth = voices([300, 200])
+    labels, info = cluster.cluster(x, cluster.parse_count("2"), max_affinity=100)
+    assert info["clustered_windows"] <= 100 and info["k"] == 2
+    assert purity(labels, truth) > 0.98
+
+
+def test_one_voice_stays_one_speaker_when_subsampled():
+    x, _ = voices([2000])
+    labels, info = cluster.cluster(x, cluster.parse_count("auto"), max_affinity=300)
+    assert info["k"] == 1 and set(labels.tolist()) == {0}
