@@ -1,4 +1,4 @@
-"""The numpy GE2E encoder against Resemblyzer's own ``VoiceEncoder`` (PyTorch + librosa) on real speech.
+"""Our GE2E encoder (onnxruntime + numpy front end) against Resemblyzer's own ``VoiceEncoder`` (PyTorch + librosa) on real speech.
 
 Why: diarization and voice similarity moved off PyTorch; the d-vectors they
 see must be Resemblyzer's, number for number (to float32 rounding), or every
@@ -144,7 +144,7 @@ def test_silence_and_tiny_inputs_do_not_fail(ours):
     assert got.shape == (2, 256) and np.isfinite(got).all()
 
 
-def test_similarity_encoder_uses_the_numpy_model(media):
+def test_similarity_encoder_uses_the_shipped_model(media):
     from mediaanon.audio.similarity import SpeakerEncoder
 
     enc = SpeakerEncoder()

@@ -4,7 +4,7 @@ Used twice: per recording in ``anonymize_voice`` (cosine between the
 original and the transformed voice, logged so a reader can see how much the
 transform changed the speaker) and by ``bench/voice.py`` to compute
 speaker-verification equal error rates.  The encoder is Resemblyzer's network
-and preprocessing re-written on numpy (:mod:`mediaanon.speakers.ge2e`), with
+on onnxruntime and its preprocessing on numpy (:mod:`mediaanon.speakers.ge2e`), with
 its weights shipped in mediaanon and hash-checked through
 :func:`mediaanon.models.resolve`: no PyTorch, no librosa.
 """
@@ -25,16 +25,17 @@ MAX_SECONDS = 180.0  # long recordings: embed evenly spaced excerpts adding up t
 
 
 class SpeakerEncoder:
-    """Resemblyzer's GE2E encoder (numpy) loaded from the manifest-verified weights.
+    """Resemblyzer's GE2E encoder (onnxruntime, CPU) loaded from the manifest-verified weights.
 
     ``device`` is accepted for the callers' sake and recorded as ``cpu``: the
-    encoder is a small LSTM that runs on numpy, a GPU would not pay for the copy.
+    encoder is a small LSTM, a GPU would not pay for the copies.  ``threads``:
+    onnxruntime's intra-op threads (0: its default, the physical cores).
     """
 
-    def __init__(self, models_dir: Path | None = None, device: str = "cpu"):
+    def __init__(self, models_dir: Path | None = None, device: str = "cpu", threads: int = 0):
         from mediaanon.speakers.ge2e import GE2E
 
-        self.encoder = GE2E.load(models_dir)
+        self.encoder = GE2E.load(models_dir, threads)
         self.model = self.encoder.model
         self.device = "cpu"
 

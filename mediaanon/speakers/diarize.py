@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 class Diarizer:
     """Holds the hash-checked GE2E (Resemblyzer) encoder (loaded once per run)."""
 
-    def __init__(self, models_dir: Path | None = None, device: str = "cpu"):
+    def __init__(self, models_dir: Path | None = None, device: str = "cpu", threads: int = 0):
         from mediaanon.audio.similarity import SpeakerEncoder
 
-        self.speaker_encoder = SpeakerEncoder(models_dir, device)
+        self.speaker_encoder = SpeakerEncoder(models_dir, device, threads)
         self.model = self.speaker_encoder.model
         self.device = self.speaker_encoder.device
 

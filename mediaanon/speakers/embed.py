@@ -5,7 +5,7 @@ vector per utterance and trims silences (which moves times); diarization
 needs one vector per short window at a known time.  So the mel spectrogram
 of the whole recording is computed once (10 ms frames) and windows are cut
 from it inside each region, batched through the encoder's LSTM (:class:`~mediaanon.speakers.ge2e.GE2E`,
-on numpy).  A region
+on onnxruntime).  A region
 shorter than a window is embedded on its own (the LSTM takes any length) —
 in an interview those are the short answers, and a window stretched into
 the neighbour's speech would label them with the wrong voice.
