@@ -75,17 +75,18 @@ def report(models_dir: Path | None = None) -> tuple[bool, list[str]]:
     if "error" in g:
         lines.append(f"gpu         WARNING   {g['error']}; everything runs on the CPU")
     else:
-        torch_dev = (f"CUDA ({g['torch_device']})" if g.get("torch_cuda") else
-                     "nothing: PyTorch is not installed (pip install 'mediaanon[openai-whisper]')"
-                     if "torch_error" in g else "CPU (torch sees no CUDA device)")
+        torch_dev = f"CUDA ({g['torch_device']})" if g.get("torch_cuda") else "CPU (torch sees no CUDA device)"
         ct2_dev = "CUDA float16" if g.get("ct2_cuda_devices") else "CPU int8 (CTranslate2 sees no CUDA device)"
         providers = g.get("ort_providers", [])
         ort_dev = ("CUDAExecutionProvider" if "CUDAExecutionProvider" in providers else
                    "CPUExecutionProvider (install onnxruntime-gpu for CUDA)")
         lines.append(f"transcribe  faster-whisper engine will run on {ct2_dev}")
-        lines.append(f"transcribe  openai-whisper engine will run on {torch_dev}")
+        if "torch_error" in g:  # PyTorch comes only with the extra
+            lines.append("transcribe  openai-whisper engine not installed (pip install 'mediaanon[openai-whisper]')")
+        else:
+            lines.append(f"transcribe  openai-whisper engine will run on {torch_dev}")
         lines.append(f"blur_faces  CenterFace will run on {ort_dev}")
-        lines.append("speakers    GE2E (Resemblyzer) encoder runs on numpy, CPU: diarization and voice similarity")
+        lines.append("speakers    GE2E (Resemblyzer) encoder will run on onnxruntime, CPU (diarization, voice similarity)")
     lines.append("network     blocked during runs (only `mediaanon models fetch` downloads)")
     lines.append("verdict     " + ("ready" if ok else "NOT READY: fix the lines marked MISSING/mismatch"))
     return ok, lines
