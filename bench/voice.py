@@ -246,10 +246,7 @@ def main() -> int:
     if not folder.is_dir():
         print(f"voice: skipped, {folder} not present")
         return 0
-    import torch
-
-    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
-    from mediaanon.audio.similarity import SpeakerEncoder
+    from mediaanon.audio.similarity import SpeakerEncoder  # GE2E on onnxruntime: no torch needed
 
     files = sorted(folder.glob("*/*.flac"))
     speakers = [f.name.split("-")[0] for f in files]

@@ -81,9 +81,12 @@ def report(models_dir: Path | None = None) -> tuple[bool, list[str]]:
         ort_dev = ("CUDAExecutionProvider" if "CUDAExecutionProvider" in providers else
                    "CPUExecutionProvider (install onnxruntime-gpu for CUDA)")
         lines.append(f"transcribe  faster-whisper engine will run on {ct2_dev}")
-        lines.append(f"transcribe  openai-whisper engine will run on {torch_dev}")
+        if "torch_error" in g:  # PyTorch comes only with the extra
+            lines.append("transcribe  openai-whisper engine not installed (pip install 'mediaanon[openai-whisper]')")
+        else:
+            lines.append(f"transcribe  openai-whisper engine will run on {torch_dev}")
         lines.append(f"blur_faces  CenterFace will run on {ort_dev}")
-        lines.append(f"voice       Resemblyzer similarity will run on {torch_dev}")
+        lines.append("speakers    GE2E (Resemblyzer) encoder will run on onnxruntime, CPU (diarization, voice similarity)")
     lines.append("network     blocked during runs (only `mediaanon models fetch` downloads)")
     lines.append("verdict     " + ("ready" if ok else "NOT READY: fix the lines marked MISSING/mismatch"))
     return ok, lines

@@ -28,8 +28,8 @@ SCHEMA = "mediaanon.processing_log/1"
 
 DEPENDENCIES = (
     "numpy", "torch", "faster-whisper", "ctranslate2", "openai-whisper", "presidio-analyzer",
-    "presidio-anonymizer", "spacy", "onnxruntime", "onnxruntime-gpu", "ai-edge-litert", "librosa",
-    "soundfile", "pyworld", "resemblyzer", "av", "imageio-ffmpeg",
+    "presidio-anonymizer", "spacy", "onnxruntime", "onnxruntime-gpu", "ai-edge-litert", "scipy",
+    "soundfile", "pyworld", "webrtcvad-wheels", "av", "imageio-ffmpeg",
 )
 
 

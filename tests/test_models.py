@@ -13,8 +13,11 @@ from mediaanon.errors import ModelError
 
 def test_every_default_model_resolves_offline_with_hashes():
     rows = {name: status for name, status, _ in models.verify_all()}
-    for name in ("centerface", "whisper-tiny.en", "en_core_web_sm", "resemblyzer", "blazeface-short", "silero-vad"):
+    for name in ("centerface", "whisper-tiny.en", "en_core_web_sm", "resemblyzer-ge2e", "blazeface-short",
+                 "silero-vad"):
         assert rows[name] == "ok", name
+    # the PyTorch original is only the reference now (the voice/test extras): absent is not a failure
+    assert rows["resemblyzer"] in ("ok", "optional")
 
 
 def test_models_dir_copy_is_preferred_and_tampering_is_caught(tmp_path):

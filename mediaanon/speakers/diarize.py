@@ -26,17 +26,14 @@ log = logging.getLogger(__name__)
 
 
 class Diarizer:
-    """Holds the hash-checked Resemblyzer encoder (loaded once per run)."""
+    """Holds the hash-checked GE2E (Resemblyzer) encoder (loaded once per run)."""
 
-    def __init__(self, models_dir: Path | None = None, device: str = "cpu"):
+    def __init__(self, models_dir: Path | None = None, device: str = "cpu", threads: int = 0):
         from mediaanon.audio.similarity import SpeakerEncoder
 
-        self.speaker_encoder = SpeakerEncoder(models_dir, device)
+        self.speaker_encoder = SpeakerEncoder(models_dir, device, threads)
         self.model = self.speaker_encoder.model
         self.device = self.speaker_encoder.device
-        from mediaanon.speakers.embed import mel_frames
-
-        mel_frames(np.random.default_rng(0).normal(0, 0.01, 16000).astype(np.float32))  # librosa's first call costs seconds: pay it at load, not per recording
 
     def diarize(self, audio: np.ndarray, transcript: Transcript | None = None, speakers: str = "auto",
                 channels: tuple[np.ndarray, np.ndarray] | None = None, detect_stereo: bool = True) -> Diarization:

@@ -1,10 +1,11 @@
-"""Resemblyzer d-vectors of short windows inside the speech regions.
+"""Resemblyzer (GE2E) d-vectors of short windows inside the speech regions.
 
 Resemblyzer's own ``embed_utterance`` averages its partial windows into one
 vector per utterance and trims silences (which moves times); diarization
 needs one vector per short window at a known time.  So the mel spectrogram
 of the whole recording is computed once (10 ms frames) and windows are cut
-from it inside each region, batched through the encoder's LSTM.  A region
+from it inside each region, batched through the encoder's LSTM (:class:`~mediaanon.speakers.ge2e.GE2E`,
+on onnxruntime).  A region
 shorter than a window is embedded on its own (the LSTM takes any length) —
 in an interview those are the short answers, and a window stretched into
 the neighbour's speech would label them with the wrong voice.
@@ -56,19 +57,14 @@ def window_spans(regions: list[Region], window: float = WINDOW_S, hop: float = H
 
 def mel_frames(audio: np.ndarray) -> np.ndarray:
     """Resemblyzer's mel spectrogram of the whole (volume-normalised) recording, (frames x 40)."""
-    from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
-    from resemblyzer.hparams import audio_norm_target_dBFS
+    from mediaanon.speakers.ge2e_audio import mel_spectrogram, normalize_volume
 
     wav = np.nan_to_num(np.asarray(audio, np.float32))
-    if np.any(wav):  # digital silence has no level to normalise (it would divide by zero)
-        wav = normalize_volume(wav, audio_norm_target_dBFS, increase_only=True)
-    return wav_to_mel_spectrogram(wav)
+    return mel_spectrogram(normalize_volume(wav))  # digital silence is left as is (no level to normalise)
 
 
 def embed_windows(encoder, audio: np.ndarray, regions: list[Region]) -> Windows:
-    """Embed every window of ``regions`` in 16 kHz mono ``audio`` with a Resemblyzer ``VoiceEncoder``."""
-    import torch
-
+    """Embed every window of ``regions`` in 16 kHz mono ``audio`` with a :class:`~mediaanon.speakers.ge2e.GE2E`."""
     spans = window_spans(regions)
     if not spans:
         return Windows(np.zeros((0, 2)), np.zeros((0, 256), np.float32))
@@ -81,12 +77,9 @@ def embed_windows(encoder, audio: np.ndarray, regions: list[Region]) -> Windows:
         frames.append((f0, f1))
         groups.setdefault(f1 - f0, []).append(i)
     vectors = np.zeros((len(spans), 256), np.float32)
-    device = getattr(encoder, "device", "cpu")
-    with torch.no_grad():
-        for length, idx in groups.items():
-            for k in range(0, len(idx), BATCH):
-                part = idx[k:k + BATCH]
-                batch = np.stack([mel[frames[i][0]:frames[i][0] + length] for i in part])
-                out = encoder(torch.from_numpy(batch).to(device)).cpu().numpy()
-                vectors[part] = out
+    for length, idx in groups.items():
+        for k in range(0, len(idx), BATCH):
+            part = idx[k:k + BATCH]
+            batch = np.stack([mel[frames[i][0]:frames[i][0] + length] for i in part])
+            vectors[part] = encoder(batch)
     return Windows(np.asarray(spans, np.float64), vectors)

@@ -194,7 +194,8 @@ class AnonymizeVoice(Stage):
             self.models_used.append(ModelUse(m.spec.name, m.sha256, str(m.path), self.revoicer.voice.device))
         self.encoder: SpeakerEncoder | None = None
         if self.options.similarity:
-            self.encoder = SpeakerEncoder(context.models_dir, "cuda" if context.device == "cuda" else "cpu")
+            self.encoder = SpeakerEncoder(context.models_dir, "cuda" if context.device == "cuda" else "cpu",
+                                          context.threads)
             m = self.encoder.model
             self.models_used.append(ModelUse(m.spec.name, m.sha256, str(m.path), self.encoder.device))
 

@@ -61,7 +61,7 @@ class DiarizeSpeakers(Stage):
         extra = parse_names(context.extra.get("speaker_names")) if context.extra.get("speaker_names") else []
         self.names = extra or parse_names(self.options.names)
         device = "cuda" if context.device == "cuda" else "cpu"
-        self.diarizer = Diarizer(context.models_dir, device)
+        self.diarizer = Diarizer(context.models_dir, device, context.threads)
         m = self.diarizer.model
         self.models_used.append(ModelUse(m.spec.name, m.sha256, str(m.path), self.diarizer.device))
 

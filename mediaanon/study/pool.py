@@ -10,7 +10,8 @@ recording, fail-closed, its own bundle or failure record.
 Cores are divided, not oversubscribed: with ``--jobs N`` each worker gets
 ``cores // N`` threads, passed to every engine through
 :attr:`mediaanon.stage.RunContext.threads` (faster-whisper ``cpu_threads``,
-onnxruntime intra-op threads, torch, x264) and to OpenMP/BLAS through the
+onnxruntime intra-op threads, torch when the openai-whisper engine
+loads it, x264) and to OpenMP/BLAS through the
 usual environment variables before anything native is imported.
 ``--devices cuda:0,cuda:1`` gives worker *i* device ``i mod len(devices)``
 (through ``CUDA_VISIBLE_DEVICES``, so each worker sees exactly one GPU).
@@ -21,6 +22,7 @@ import logging
 import os
 import resource
 import signal
+import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -127,13 +129,9 @@ class Worker:
         if own_process and self.threads:
             env.update({k: str(self.threads) for k in THREAD_ENV})
         os.environ.update(env)
-        if self.threads:
-            try:
-                import torch
-
-                torch.set_num_threads(self.threads)
-            except ImportError:  # pragma: no cover - torch is a dependency
-                pass
+        torch = sys.modules.get("torch")  # optional (the openai-whisper engine); never imported just for this
+        if self.threads and torch is not None:
+            torch.set_num_threads(self.threads)
         self.pipelines: dict[tuple[Any, ...], Any] = {}
         self._tmp: Path | None = None
         self.events = EventLog(setup.events, setup.run_id)
