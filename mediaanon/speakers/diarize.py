@@ -9,8 +9,6 @@ before it returns.
 from __future__ import annotations
 
 import logging
-import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +42,7 @@ class Diarizer:
             if split is not None:
                 return from_stereo(split)
         regions = speech_regions(audio, transcript)
-        with one_torch_thread():
-            windows = embed_windows(self.speaker_encoder.encoder, audio, regions)
+        windows = embed_windows(self.speaker_encoder.encoder, audio, regions)
         labels, info = clustering.cluster(windows.vectors, count)
         details = {"speech_regions": len(regions), "speech_seconds": round(sum(b - a for a, b in regions), 2),
                    **{k: v for k, v in info.items() if k != "windows"}, "windows": len(windows)}
@@ -63,26 +60,6 @@ class Diarizer:
         turns, labels_out = turn_ops.label_by_first_speech(turns)
         method = "embeddings" if len(labels_out) > 1 else "single"
         return Diarization(turns, labels_out, method, [], details)
-
-
-@contextmanager
-def one_torch_thread():
-    """Run the encoder's small batched LSTM on one thread, then restore the setting.
-
-    Measured on the dev sets (2 cores, load average ~6): 3.2 CPU s on one
-    thread, 27.6 CPU s on two — the second OpenMP thread spins waiting on a
-    busy machine and buys no wall time.  A no-op when torch is not loaded.
-    """
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def from_stereo(split: stereo.StereoSplit) -> Diarization:
