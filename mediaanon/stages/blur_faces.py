@@ -48,6 +48,9 @@ class BlurFacesOptions:
     color: tuple[int, int, int] = (0, 0, 0)  # RGB of the solid fill
     mosaic_size: int = 20  # mosaic cell size in pixels (deface's default)
     detector_size: str = "auto"  # detector input: auto (frame size up to 1280 px long side, 1920 for images), native, WxH or a long side
+    coarse_size: str = "auto"  # cheaper detector input for runs where all faces are large (faces.sizing): auto (640 px long side on the CPU with detector_size auto), off, WxH or a long side
+    full_every: int = 6  # with a coarse size: every n-th detector run (and each scene's first) at detector_size, so small faces are found
+    small_face: float = 24.0  # with a coarse size: a face under this many px at the coarse input keeps the full size for a while
     max_gap: int = 12  # frames a tracked face stays masked without a detection (interpolated, or held after the last one)
     lead: int = 5  # frames masked before a face's first detection (faces entering the picture are found late)
     scene_cut_threshold: float = 27.0  # picture change that marks a scene cut, which masks never cross; 0 disables
@@ -94,6 +97,10 @@ class BlurFacesOptions:
         if not 0 <= self.fast_motion <= 1:
             raise ValueError("fast_motion must be within 0..1 (a fraction of the frame's long side; 0 disables)")
         parse_size(self.detector_size)
+        if self.coarse_size not in ("auto", "off"):
+            parse_size(self.coarse_size)
+        if not 1 <= self.full_every <= 12 or self.small_face < 0:
+            raise ValueError("full_every must be within 1..12 (1: always the full size); small_face >= 0")
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -121,7 +128,8 @@ class BlurFaces(Stage):
             threshold=o.threshold, mask_scale=o.mask_scale, style=style, detector_size=o.detector_size,
             max_gap=o.max_gap, lead=o.lead, scene_threshold=o.scene_cut_threshold, batch_size=batch,
             detect_every=o.detect_every, fast_motion=o.fast_motion,
-            crf=o.crf, preset=o.preset, x264_params=o.x264_params, encoder_threads=context.threads)
+            crf=o.crf, preset=o.preset, x264_params=o.x264_params, encoder_threads=context.threads,
+            coarse_size=coarse_size(o, rt.device), full_every=o.full_every, small_face=o.small_face)
         self.blurrer = FaceBlurrer(self.detector, self.settings)
         self.verifier = None
         if o.verify:
@@ -213,6 +221,13 @@ class BlurFaces(Stage):
     def close(self) -> None:
         if self.verifier is not None:
             self.verifier.close()
+
+
+def coarse_size(o: BlurFacesOptions, device: str) -> str:
+    """The blurrer's coarse detector size: on a GPU the full size costs little, so auto means none there."""
+    if o.coarse_size == "auto":
+        return "640" if device == "cpu" and o.detector_size == "auto" else ""
+    return "" if o.coarse_size == "off" else o.coarse_size
 
 
 def check_timestamps(src: Any, dst: Any, decoded: list[float], tolerance: float = 1e-3) -> int:
