@@ -94,12 +94,12 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
                 stage_logs.append({"name": stage.name, "status": "not_applicable",
                                    "reason": cannot_feed.get(stage.name, f"{rec.kind} input")})
                 continue
-            t0 = time.monotonic()
+            t0, c0 = time.monotonic(), time.process_time()
             hook(Progress(rid, stage.name, 0.0, None))
             summary = stage(rec, hook)
             rec.facts |= set(stage.assigns)
             stage_logs.append({"name": stage.name, "status": "done", "seconds": round(time.monotonic() - t0, 3),
-                               "summary": summary})
+                               "cpu_seconds": round(time.process_time() - c0, 3), "summary": summary})
         stage_name = "write_bundle"
         verdict = review_verdict.judge(stage_logs, rec.transcript)
         outputs = write_outputs(rec, staging, pipeline)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -171,10 +172,11 @@ class BlurFaces(Stage):
                  report.detect_every, report.frames_masked, report.detections, report.gap_frames,
                  report.fps, report.provider)
         if self.verifier is not None:
-            o = self.options
+            o, c0 = self.options, time.process_time()
             recording.video, summary["verify"] = residuals.check_and_repair(
                 self.verifier, dst, report.masks, (info.width, info.height), o, self.settings.style,
                 recording.scratch, o.repair_passes if o.repair else 0)
+            summary["verify"]["cpu_seconds"] = round(time.process_time() - c0, 2)
             self._judge(recording, summary["verify"])
         return summary
 
