@@ -73,7 +73,8 @@ class FaceBlurrer:
         lanes = max(1, self.detector.runtime.lanes)
         coarse = input_size(info.width, info.height, s.coarse_size, "video") if s.coarse_size else None
         plan = SizePlan(det_size, coarse if coarse and coarse[0] * coarse[1] < det_size[0] * det_size[1] and s.batch_size <= 1 else None,
-                        (info.width, info.height), s.full_every, s.small_face, s.full_hold, lanes)
+                        (info.width, info.height), full_every=s.full_every, small_face=s.small_face,
+                        hold=s.full_hold, lag=lanes)
         report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every,
                             coarse_size=plan.coarse if plan.adaptive else None)
         cpu = report.cpu
@@ -234,7 +235,7 @@ class FaceBlurrer:
                     n_dets = 0
                     tracker.note_motion(frame.index, step)
                     if detect:
-                        dets = to_frame(next(found), used, (info.width, info.height))
+                        dets = plan.boxes(to_frame(next(found), used, (info.width, info.height)), used)
                         tracker.update(frame.index, scene, dets)
                         runs.append(frame.index)
                         report.detector_runs += 1

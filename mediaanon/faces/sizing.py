@@ -38,6 +38,7 @@ class SizePlan:
     full_every: int = 6  # runs: a periodic full-size run at least this often
     small_face: float = 24.0  # px at the coarse input: a face smaller than this keeps the full size
     hold: int = 30  # runs at full size after a trigger
+    coarse_grow: float = 1.1  # coarse boxes are ~3-5 % smaller than full-size ones (up to 20 %): scaled up by this
     lag: int = 1  # results of run n - lag are needed to size run n
     runs: list[tuple[bool, Any]] = field(default_factory=list)  # (full, result getter) per run
     settled: int = 0  # runs whose results were taken into account
@@ -61,6 +62,21 @@ class SizePlan:
         self.since_full = 0 if full else self.since_full + 1
         self.full_runs += full
         return self.full if full else self.coarse  # type: ignore[return-value]
+
+    def boxes(self, dets: np.ndarray, size: Size) -> np.ndarray:
+        """A run's boxes (frame px), those of a coarse run scaled about their centres by ``coarse_grow``.
+
+        Why: at 640 px CenterFace draws the same face's box a little tighter (measured on three
+        talking-head clips: width -3 %, height -4 % on average, up to -20 %); a mask that shrinks and
+        grows with the input size would show the face's edge (and the second detector flags it).
+        """
+        if not self.adaptive or size == self.full or not len(dets):
+            return dets
+        out = dets.copy()
+        c = (out[:, 0:2] + out[:, 2:4]) / 2
+        half = (out[:, 2:4] - out[:, 0:2]) / 2 * self.coarse_grow
+        out[:, 0:2], out[:, 2:4] = c - half, c + half
+        return out
 
     def record(self, size: Size, result: Callable[[], np.ndarray]) -> None:
         """The run just sized: ``result()`` gives its boxes (x1, y1, x2, y2, score in frame px)."""
