@@ -60,7 +60,7 @@ class BlurFacesOptions:
     batch_size: int = 0  # frames per detector call; 0 = auto (1 on CPU, 8 on CUDA, where batching pays)
     crf: int = 18  # x264 quality of the masked video: lower is better and larger; 18 is visually lossless
     preset: str = "veryfast"  # x264 speed/size trade-off (ultrafast ... veryslow)
-    x264_params: str = "partitions=none"  # added to the preset; partitions=none saves ~25 % of encoding CPU at equal size (SSIM -0.0005, measured); "" for the plain preset
+    x264_params: str = "partitions=none:me=dia:subme=1"  # added to the preset; partitions=none saves ~25 % of encoding CPU at equal size (SSIM -0.0005); me=dia:subme=1 a further third (+3 % size, SSIM -0.0004; 720p talking head, measured); "" for the plain preset
     jpeg_quality: int = 95  # quality of JPEG outputs for still images
     verify: bool = True  # scan the written output with an independent detector (BlazeFace)
     verify_model: Literal["full", "short"] = "full"  # BlazeFace full-range (small, far faces) or short-range (close-ups)
