@@ -74,8 +74,9 @@ class FaceBlurrer:
         every = max(1, s.detect_every)
         lanes = max(1, self.detector.runtime.lanes)
         coarse = input_size(info.width, info.height, s.coarse_size, "video") if s.coarse_size else None
-        plan = SizePlan(det_size, coarse if coarse and coarse[0] * coarse[1] < det_size[0] * det_size[1] and s.batch_size <= 1 else None,
-                        (info.width, info.height), full_every=s.full_every, small_face=s.small_face,
+        if not coarse or coarse[0] * coarse[1] >= det_size[0] * det_size[1] or s.batch_size > 1:
+            coarse = None  # nothing to save (or batches, which need one size: GPUs)
+        plan = SizePlan(det_size, coarse, (info.width, info.height), full_every=s.full_every, small_face=s.small_face,
                         hold=s.full_hold, lag=lanes)
         report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every,
                             coarse_size=plan.coarse if plan.adaptive else None)
