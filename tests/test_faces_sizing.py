@@ -121,3 +121,20 @@ def test_coarse_boxes_are_grown_about_their_centres():
     assert np.allclose(grown[0, 2:4] - grown[0, :2], (BIG[0, 2:4] - BIG[0, :2]) * p.coarse_grow)
     assert grown[0, 4] == BIG[0, 4]
     assert p.boxes(BIG, FULL) is BIG
+
+
+def test_coarse_size_option():
+    from dataclasses import replace
+
+    from mediaanon.errors import ConfigError
+    from mediaanon.stages.blur_faces import BlurFacesOptions, coarse_size
+
+    o = BlurFacesOptions()
+    assert coarse_size(o, "cpu") == "640" and coarse_size(o, "cuda") == ""  # a GPU gains little from it
+    assert coarse_size(replace(o, detector_size="native"), "cpu") == ""  # an explicit size is kept
+    assert coarse_size(replace(o, coarse_size="off"), "cpu") == ""
+    assert coarse_size(replace(o, coarse_size="480"), "cuda") == "480"
+    with pytest.raises(ConfigError):
+        replace(o, coarse_size="tiny").validate()
+    with pytest.raises(ValueError):
+        replace(o, full_every=0).validate()
