@@ -254,7 +254,8 @@ class FaceBlurrer:
                 emit(*pending.popleft())
             _put(q_out, _END, stop)
             threads[1].join()
-            cpu["detect"], cpu["track"] = detect_cpu, time.thread_time() - main_cpu - (detect_cpu if pool is None else 0)
+            main_cpu = time.thread_time() - main_cpu  # tracking and scheduling (and detection without a pool)
+            cpu["detect"], cpu["track"] = detect_cpu, main_cpu - (detect_cpu if pool is None else 0)
         except _Stopped:
             pass
         except BaseException as exc:  # noqa: BLE001 - collected, re-raised below
