@@ -137,10 +137,12 @@ def main() -> int:
                      f"{summ.get('detect_every')}, {summ.get('full_size_runs')} of {runs} runs at full size), "
                      f"BlazeFace check {v:.1f} s")
             print(line)
-            cpu = summ.get("cpu_seconds") or {}
-            line = ("e2e: blur_faces CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
-                    + f" ({1000 * cpu.get('detect', 0) / runs:.0f} ms/detection); "
-                    f"check {summ['verify'].get('cpu_seconds', 0):.1f} ({summ['verify'].get('frames_scanned')} frames)")
+            phases = summ.get("cpu_seconds") or {}
+            line = ("e2e: blur_faces CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in phases.items())
+                    + f" ({1000 * phases.get('detect', 0) / runs:.0f} ms/detection); "
+                    f"check {summ['verify'].get('cpu_seconds', 0):.1f} ({summ['verify'].get('frames_scanned')} frames, "
+                    f"{sum(r.get('rescanned_frames', 0) for r in summ['verify'].get('repairs', []))} rescanned after "
+                    f"repairs); CPU is the whole process's, so the audio stages running alongside count here too")
         print(line)
     # blur_faces runs alongside the audio stages (runner.Alongside): the longer of the two counts
     faces = sum(st.get("seconds", 0) for st in log["stages"] if st["name"] == "blur_faces")
