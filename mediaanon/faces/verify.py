@@ -188,8 +188,8 @@ class FaceVerifier:
         rep.seconds = time.perf_counter() - t0
         return rep
 
-    def scan_video(self, path: Path, every: int = 1) -> VerifyReport:
-        """Scan every ``every``-th frame of ``path``; consecutive hits form one range.
+    def scan_video(self, path: Path, every: int = 1, only: set[int] | None = None) -> VerifyReport:
+        """Scan every ``every``-th frame of ``path`` (of those in ``only``, if given); consecutive hits form one range.
 
         The calling thread decodes; the workers detect, a bounded number of
         frames ahead, and results are taken in frame order.
@@ -225,7 +225,7 @@ class FaceVerifier:
         with VideoReader(path) as reader, ThreadPoolExecutor(self.workers, thread_name_prefix="verify") as pool:
             tb = float(reader.info.time_base)
             for f in reader:
-                if f.index % every:
+                if f.index % every or (only is not None and f.index not in only):
                     continue
                 size = _scan_size(f.picture.width, f.picture.height, cap)
                 rgb = f.picture.to_rgb(size)
