@@ -61,3 +61,14 @@ def test_one_voice_stays_one_speaker_when_subsampled():
     x, _ = voices([2000])
     labels, info = cluster.cluster(x, cluster.parse_count("auto"), max_affinity=300)
     assert info["k"] == 1 and set(labels.tolist()) == {0}
+
+
+def test_a_few_windows_never_break_the_eigen_gap_search():
+    """A six-second clip gives a handful of windows, as few as the speakers asked for (AMI clip: 5)."""
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=256), rng.normal(size=256)
+    for n in range(3, 9):
+        x = np.stack([(a if i % 2 else b) + rng.normal(0, 0.3, 256) for i in range(n)])
+        for spec in ("auto", "1-20", f"2-{n}", f"1-{n + 3}"):
+            labels, info = cluster.cluster(x, cluster.parse_count(spec))
+            assert len(labels) == n and 1 <= info["k"] <= n

@@ -99,7 +99,8 @@ def cluster(vectors: np.ndarray, count: SpeakerCount, seed: int = 0,
         labels = split(k)
     else:
         lo = max(2, count.low)
-        gaps = eigvals[lo:high + 1] - eigvals[lo - 1:high]  # gap after the k-th eigenvalue, k = lo..high
+        top = min(high, n - 1)  # the gap after the k-th eigenvalue needs a (k+1)-th: n windows give n eigenvalues
+        gaps = eigvals[lo:top + 1] - eigvals[lo - 1:top]  # gap after the k-th eigenvalue, k = lo..top
         k = lo + int(np.argmax(gaps)) if len(gaps) else lo
         info["eigengaps"] = [round(float(g), 4) for g in gaps]
         labels = split(k)
