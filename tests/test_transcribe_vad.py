@@ -78,3 +78,17 @@ def test_probabilities_never_reach_the_serialised_transcript():
     assert "speech_probs" not in out and out["segments"][0]["text"] == " hi"
     assert t.speech_probs is not None  # to_dict did not strip the live record
     assert "speech_probs" not in repr(t)
+
+
+def test_diarization_does_not_rerun_silero_when_the_transcript_has_probabilities(recordings, monkeypatch):
+    audio = recordings[0]
+    t = Transcript([], "en", speech_probs=vad.speech_probs(audio))
+    expected = regions.speech_regions(audio, t)
+
+    def no_second_run(_audio):
+        raise AssertionError("Silero ran again")
+
+    monkeypatch.setattr(vad, "speech_probs", no_second_run)
+    assert regions.speech_regions(audio, t) == expected and expected
+    with pytest.raises(AssertionError, match="Silero ran again"):  # and without them it does run
+        regions.speech_regions(audio, Transcript([], "en"))
