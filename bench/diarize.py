@@ -18,7 +18,10 @@ overlapped speech scored, optimal one-to-one label mapping), computed by ``media
   three-speaker per speaker pool; the ``dev`` pool was used for tuning, the ``heldout`` pool never was.
 
 The one-speaker baseline labels the same speech regions our VAD finds with a single speaker.
-Overhead: diarization seconds / transcribe seconds (faster-whisper tiny.en, CPU) on the same audio.
+Overhead: diarization CPU seconds / transcribe CPU seconds (faster-whisper tiny.en, CPU) on the same audio.
+As in the pipeline, Silero VAD runs once per recording, inside the engine: the diarization derives its own
+regions from the probabilities the transcript carries (``Transcript.speech_probs``), so the overhead counts
+Silero once; with ``--no-asr`` the diarization runs Silero itself.
 Every figure is one line; summary lines are time-weighted (sum of errors / sum of reference speech).
 """
 from __future__ import annotations

@@ -7,8 +7,10 @@ all follow the same decision (one timeline).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Transcript:
     engine: str = ""
     model: str = ""
     dropped: list[dict[str, Any]] = field(default_factory=list)  # guard decisions: times + reason, no text
+    # the engine's Silero probabilities, for diarize_speakers to reuse; never serialised (see to_dict)
+    speech_probs: "SpeechProbs | None" = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -54,7 +58,25 @@ class Transcript:
         return " ".join(s.text.strip() for s in self.segments if s.text.strip())
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(replace(self, speech_probs=None))  # working data of this run, not the transcript
+        out.pop("speech_probs")
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class SpeechProbs:
+    """Silero VAD's speech probability for every ``frame`` samples of one recording's 16 kHz audio.
+
+    Why a record: the transcription engine runs Silero once per recording;
+    the diarization derives its own regions (lower threshold, other padding)
+    from the same probabilities instead of running the network again.
+    ``samples`` is the length of the audio they were computed on, so a
+    consumer given other audio can tell and recompute.  Never written out.
+    """
+
+    probs: np.ndarray  # float32, one per frame (the last frame zero-padded)
+    samples: int
+    frame: int = 512
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,16 @@ def test_bundle_has_speakers_everywhere_and_no_embeddings(media, tmp_path):
         runs = _numeric_runs(json.loads((bundle / name).read_text()), [])
         assert max(runs, default=0) < 32, name  # no vector of floats anywhere
     assert not any(p.suffix in (".npy", ".npz", ".pt") for p in bundle.rglob("*"))
+
+
+def test_one_blas_thread_changes_no_turn_and_is_undone_after(diarizer, media):
+    """``diarize`` holds numpy's BLAS to one thread (CPU on shared cores); the turns are the same."""
+    from threadpoolctl import threadpool_info
+
+    before = [i["num_threads"] for i in threadpool_info()]
+    parts = utterances(media, "1688", 3) + utterances(media, "2033", 3)
+    audio, _ = alternate([("a", parts[0]), ("b", parts[3]), ("a", parts[1]), ("b", parts[4])])
+    limited = diarizer.diarize(audio, None, "auto")
+    assert limited.turns == diarizer._diarize(audio, None, "auto", None, True).turns
+    assert len(limited.speakers) == 2
+    assert [i["num_threads"] for i in threadpool_info()] == before

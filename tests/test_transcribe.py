@@ -100,6 +100,14 @@ def test_vad_maps_times_back_across_removed_silence(engine, media):
     first = [w for s in transcript.segments for w in s.words if "abigail" in w.word.lower()]
     assert first and 9.3 <= first[0].start <= 10.9
     assert engine.last_run.speech_seconds < 7.0  # the silence was not decoded
+    # Silero's probabilities stay on the transcript for diarize_speakers, for exactly this audio
+    from mediaanon.transcription import vad
+
+    p = transcript.speech_probs
+    assert p.samples == len(audio) and len(p.probs) == len(audio) // vad.FRAME + 1
+    o = engine.options
+    regions = vad.regions_from_probs(p, o.vad_threshold, o.vad_min_silence_ms, o.vad_speech_pad_ms)
+    assert len(regions) == engine.last_run.speech_regions >= 1
 
 
 def test_describe_and_models_used(engine):

@@ -13,7 +13,7 @@ from typing import Iterable
 
 import numpy as np
 
-from mediaanon.records import Transcript
+from mediaanon.records import SpeechProbs, Transcript
 from mediaanon.transcription.vad import SAMPLE_RATE, detect_speech
 
 Region = tuple[float, float]
@@ -28,18 +28,20 @@ ENERGY_MIN_S = 0.1  # pieces shorter than this after refinement are clicks, not 
 
 
 def vad_regions(audio: np.ndarray, threshold: float | None = None, min_silence_ms: int = VAD_MIN_SILENCE_MS,
-                pad_ms: int | None = None) -> list[Region]:
+                pad_ms: int | None = None, probs: SpeechProbs | None = None) -> list[Region]:
     """Silero VAD speech regions of 16 kHz mono ``audio`` in seconds.
 
     The threshold is lower than the transcription default (0.5): a missed
     stretch of speech cannot be attributed to anyone, a breath that is kept
     costs a few frames.  Both values were chosen on the benchmark's dev sets.
+    ``probs`` are the probabilities the transcription engine already computed
+    on this audio; without them (no transcription, VAD off) Silero runs here.
     """
     if audio.size == 0:
         return []
     threshold = VAD_THRESHOLD if threshold is None else threshold
     pad_ms = VAD_PAD_MS if pad_ms is None else pad_ms
-    chunks = detect_speech(np.asarray(audio, np.float32), threshold, min_silence_ms, pad_ms)
+    chunks = detect_speech(np.asarray(audio, np.float32), threshold, min_silence_ms, pad_ms, probs)
     return [(c.start / SAMPLE_RATE, c.end / SAMPLE_RATE) for c in chunks]
 
 
@@ -75,7 +77,7 @@ def speech_regions(audio: np.ndarray, transcript: Transcript | None, min_len: fl
     missed comes in longer stretches.
     """
     duration = audio.size / SAMPLE_RATE
-    vad = vad_regions(audio)
+    vad = vad_regions(audio, probs=None if transcript is None else transcript.speech_probs)
     extra = []
     for a, b in word_regions(transcript):
         for piece in subtract((a, min(b, duration)), vad):

@@ -30,7 +30,7 @@ from mediaanon.transcription import convert  # noqa: F401  (registers the model 
 from mediaanon.transcription.guards import GuardSettings, apply_guards
 from mediaanon.transcription.options import TranscribeOptions
 from mediaanon.transcription.pieces import decode_in_pieces
-from mediaanon.transcription.vad import SAMPLE_RATE, TimeMap, cut, detect_speech
+from mediaanon.transcription.vad import SAMPLE_RATE, TimeMap, cut, detect_speech, speech_probs
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +155,11 @@ class Engine:
         regions_s: list[tuple[float, float]] | None = None
         timemap: TimeMap | None = None
         speech = audio
+        probs = None
         if self.options.vad:
-            chunks = detect_speech(audio, self.options.vad_threshold, self.options.vad_min_silence_ms, self.options.vad_speech_pad_ms)
+            probs = speech_probs(audio)  # kept on the transcript: diarization derives its own regions from them
+            chunks = detect_speech(audio, self.options.vad_threshold, self.options.vad_min_silence_ms,
+                                   self.options.vad_speech_pad_ms, probs)
             regions_s = [c.seconds for c in chunks]
             speech, timemap = cut(audio, chunks), TimeMap(chunks)
             stats.speech_regions = len(chunks)
@@ -185,6 +188,7 @@ class Engine:
             engine=self.name,
             model=self.model_use.name,
             dropped=dropped,
+            speech_probs=probs,
         )
 
     def close(self) -> None:

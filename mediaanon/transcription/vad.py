@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mediaanon.records import Segment, Word
+from mediaanon.records import Segment, SpeechProbs, Word
 
 SAMPLE_RATE = 16000
+FRAME = 512  # samples per Silero probability (32 ms)
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,110 @@ class SpeechChunk:
         return self.start / SAMPLE_RATE, self.end / SAMPLE_RATE
 
 
-def detect_speech(audio: np.ndarray, threshold: float, min_silence_ms: int, speech_pad_ms: int) -> list[SpeechChunk]:
-    """Silero VAD speech regions of 16 kHz mono audio."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+def detect_speech(audio: np.ndarray, threshold: float, min_silence_ms: int, speech_pad_ms: int,
+                  probs: SpeechProbs | None = None) -> list[SpeechChunk]:
+    """Silero VAD speech regions of 16 kHz mono audio (from ``probs`` when they are for this audio)."""
+    if probs is None or probs.samples != len(audio):
+        probs = speech_probs(audio)
+    return regions_from_probs(probs, threshold, min_silence_ms, speech_pad_ms)
 
-    opts = VadOptions(threshold=threshold, min_silence_duration_ms=min_silence_ms, speech_pad_ms=speech_pad_ms)
-    return [SpeechChunk(int(c["start"]), int(c["end"])) for c in get_speech_timestamps(audio, opts)]
+
+def speech_probs(audio: np.ndarray) -> SpeechProbs:
+    """Silero's per-frame speech probabilities, computed as ``get_speech_timestamps`` does."""
+    from faster_whisper.vad import get_vad_model
+
+    audio = np.asarray(audio, np.float32)
+    padded = np.pad(audio, (0, FRAME - audio.shape[0] % FRAME))  # a whole frame when already aligned, like theirs
+    return SpeechProbs(np.asarray(get_vad_model()(padded), np.float32).reshape(-1), int(audio.shape[0]), FRAME)
+
+
+def regions_from_probs(probs: SpeechProbs, threshold: float, min_silence_ms: int, speech_pad_ms: int,
+                       min_speech_ms: int = 0, max_speech_s: float = float("inf")) -> list[SpeechChunk]:
+    """faster-whisper's ``get_speech_timestamps`` region rule, applied to probabilities already computed.
+
+    A line-by-line port (faster-whisper 1.2, ``neg_threshold`` left at its
+    default) so that the transcription and the diarization each get their
+    own regions from one run of the network; ``tests/test_transcribe_vad.py``
+    checks it against ``get_speech_timestamps`` on real audio.  Comparisons
+    are made in float32, as theirs are (a float32 array against a Python float).
+    """
+    window, rate, n = probs.frame, SAMPLE_RATE, probs.samples
+    min_speech = rate * min_speech_ms / 1000
+    pad = rate * speech_pad_ms / 1000
+    max_speech = rate * max_speech_s - window - 2 * pad
+    min_silence = rate * min_silence_ms / 1000
+    min_silence_at_max = rate * 98 / 1000
+    neg_threshold = max(threshold - 0.15, 0.01)
+    above = (probs.probs >= np.float32(threshold)).tolist()
+    below = (probs.probs < np.float32(neg_threshold)).tolist()
+
+    triggered = False
+    speeches: list[dict[str, int]] = []
+    current: dict[str, int] = {}
+    temp_end = prev_end = next_start = 0
+    for i, (speech, silent) in enumerate(zip(above, below)):
+        at = window * i
+        if speech and temp_end:
+            temp_end = 0
+            if next_start < prev_end:
+                next_start = at
+        if speech and not triggered:
+            triggered = True
+            current["start"] = at
+            continue
+        if triggered and at - current["start"] > max_speech:
+            if prev_end:
+                current["end"] = prev_end
+                speeches.append(current)
+                current = {}
+                if next_start < prev_end:
+                    triggered = False
+                else:
+                    current["start"] = next_start
+                prev_end = next_start = temp_end = 0
+            else:
+                current["end"] = at
+                speeches.append(current)
+                current = {}
+                prev_end = next_start = temp_end = 0
+                triggered = False
+                continue
+        if silent and triggered:
+            if not temp_end:
+                temp_end = at
+            if at - temp_end > min_silence_at_max:
+                prev_end = temp_end
+            if at - temp_end < min_silence:
+                continue
+            current["end"] = temp_end
+            if current["end"] - current["start"] > min_speech:
+                speeches.append(current)
+            current = {}
+            prev_end = next_start = temp_end = 0
+            triggered = False
+            continue
+    if current and n - current["start"] > min_speech:
+        current["end"] = n
+        speeches.append(current)
+    _pad(speeches, pad, n)
+    return [SpeechChunk(int(c["start"]), int(c["end"])) for c in speeches]
+
+
+def _pad(speeches: list[dict[str, int]], pad: float, n: int) -> None:
+    """Widen each region by ``pad`` samples, sharing a shorter silence half and half (their rule)."""
+    for i, speech in enumerate(speeches):
+        if i == 0:
+            speech["start"] = int(max(0, speech["start"] - pad))
+        if i != len(speeches) - 1:
+            silence = speeches[i + 1]["start"] - speech["end"]
+            if silence < 2 * pad:
+                speech["end"] += int(silence // 2)
+                speeches[i + 1]["start"] = int(max(0, speeches[i + 1]["start"] - silence // 2))
+            else:
+                speech["end"] = int(min(n, speech["end"] + pad))
+                speeches[i + 1]["start"] = int(max(0, speeches[i + 1]["start"] - pad))
+        else:
+            speech["end"] = int(min(n, speech["end"] + pad))
 
 
 def cut(audio: np.ndarray, chunks: list[SpeechChunk]) -> np.ndarray:
