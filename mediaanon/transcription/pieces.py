@@ -1,4 +1,4 @@
-"""Long speech is decoded in pieces of at most ten minutes, cut at the quietest moment.
+"""Long speech is decoded in pieces of at most five minutes, cut at the quietest moment.
 
 Why: both Whisper engines compute the log-mel features of everything they are given at once —
 for an hour of speech faster-whisper's feature extractor alone peaks 2.5 GB above the audio —
@@ -16,7 +16,7 @@ import numpy as np
 
 from mediaanon.records import Segment, Word
 
-PIECE_S = 600.0  # longest piece decoded at once (~420 MB of transient features)
+PIECE_S = 300.0  # longest piece decoded at once (~210 MB of transient features)
 SEEK_S = 60.0  # the cut is the quietest moment of the piece's last minute
 QUIET_S = 0.2  # width of the quiet moment looked for
 
