@@ -42,7 +42,7 @@ from mediaanon.faces.detector import CenterFace, input_size, nms, to_frame
 from mediaanon.faces.fills import apply_planes, apply_rgb, grow, rgb_to_yuv
 from mediaanon.faces.motion import CameraMotion, DetectSchedule
 from mediaanon.faces.settings import BlurSettings, FaceReport
-from mediaanon.faces.sizing import SizePlan, resized
+from mediaanon.faces.sizing import PLAN_LAG, SizePlan, resized
 from mediaanon.faces.tracker import HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
 from mediaanon.faces.video import DecodedFrame, VideoReader, VideoWriter
 
@@ -77,7 +77,7 @@ class FaceBlurrer:
         if not coarse or coarse[0] * coarse[1] >= det_size[0] * det_size[1] or s.batch_size > 1:
             coarse = None  # nothing to save (or batches, which need one size: GPUs)
         plan = SizePlan(det_size, coarse, (info.width, info.height), full_every=s.full_every, small_face=s.small_face,
-                        hold=s.full_hold, lag=lanes)
+                        hold=s.full_hold, lag=max(lanes, PLAN_LAG))
         report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every,
                             coarse_size=plan.coarse if plan.adaptive else None)
         cpu = report.cpu

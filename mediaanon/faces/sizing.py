@@ -17,8 +17,10 @@ The rule (:class:`SizePlan`), all of it "when in doubt, full size":
   run did not find, the next ``hold`` runs are all at full size.
 
 Deterministic: run ``n``'s size depends only on the results of runs up to
-``n - lag`` (``lag`` = the detector lanes running at once), and waits for
-them if they are not in yet, so the output never depends on thread timing.
+``n - lag``, and waits for them if they are not in yet, so the output never
+depends on thread timing.  The blurrer uses one lag (``PLAN_LAG``, the most
+detector lanes a CPU gets) whatever the lanes of this machine: a lag equal to
+the lanes made a 2-core and a 1-core run of one video mask different frames.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 Size = tuple[int, int]
+PLAN_LAG = 4  # = the most lanes detector.cpu_plan gives: the same decisions on every CPU
 
 
 @dataclass
