@@ -252,8 +252,13 @@ def test_two_runs_on_one_outdir_never_mix(work, small):
 
 
 def test_sigint_leaves_nothing_and_a_rerun_completes(work, small):
-    w, _ = work
+    w, media_root = work
     out = w / "sigint-out"
+    # the whole 8-s talking head, not the 2-s seed: the faster pipeline finished the seed between this
+    # test seeing the staging folder and its SIGINT on a loaded CI machine (the signal came after the end)
+    (w / "sigint").mkdir(exist_ok=True)
+    small = corpus.make(w / "sigint" / "seed.mp4", "-i", str(media_root / corpus.TALKING_HEAD), "-t", "9", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac")
     before = fingerprint([small])
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     cmd = [sys.executable, "-m", "mediaanon", "run", str(small), "-o", str(out)]
