@@ -262,7 +262,10 @@ def test_sigint_leaves_nothing_and_a_rerun_completes(work, small):
     before = fingerprint([small])
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     cmd = [sys.executable, "-m", "mediaanon", "run", str(small), "-o", str(out)]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # a shell's background job inherits SIGINT ignored, and Python then keeps ignoring it (as a program
+    # started under nohup should): give the run the default disposition a terminal's Ctrl-C meets
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not list(out.glob(".mediaanon-staging-*")) and p.poll() is None:
         time.sleep(0.05)
