@@ -27,11 +27,11 @@ class Diarizer:
     """Holds the hash-checked GE2E (Resemblyzer) encoder (loaded once per run)."""
 
     def __init__(self, models_dir: Path | None = None, device: str = "cpu", threads: int = 0):
-        from mediaanon.audio.similarity import SpeakerEncoder
+        from mediaanon.speakers.ge2e import GE2E
 
-        self.speaker_encoder = SpeakerEncoder(models_dir, device, threads)
-        self.model = self.speaker_encoder.model
-        self.device = self.speaker_encoder.device
+        self.encoder = GE2E.load(models_dir, threads)  # from this package: speakers never import audio back
+        self.model = self.encoder.model
+        self.device = "cpu"  # a small LSTM: a GPU would not pay for the copies (device is accepted, not used)
 
     def diarize(self, audio: np.ndarray, transcript: Transcript | None = None, speakers: str = "auto",
                 channels: tuple[np.ndarray, np.ndarray] | None = None, detect_stereo: bool = True) -> Diarization:
@@ -55,7 +55,7 @@ class Diarizer:
             if split is not None:
                 return from_stereo(split)
         regions = speech_regions(audio, transcript)
-        windows = embed_windows(self.speaker_encoder.encoder, audio, regions)
+        windows = embed_windows(self.encoder, audio, regions)
         labels, info = clustering.cluster(windows.vectors, count)
         details = {"speech_regions": len(regions), "speech_seconds": round(sum(b - a for a, b in regions), 2),
                    **{k: v for k, v in info.items() if k != "windows"}, "windows": len(windows)}
