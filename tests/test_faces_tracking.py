@@ -128,7 +128,24 @@ def test_scene_cut_does_not_drag_masks(detector, media, talking_head, tmp_path):
     assert dragged[cut][region].mean() < 40
 
 
-def test_concurrent_detection_lanes_give_the_same_video(detector, talking_head, tmp_path):
+def test_concurrent_detection_lanes_give_the_same_video(detector, talking_head, tmp_path, monkeypatch):
+    """Lanes change only the timing: the masks and every picture handed to the encoder are the same.
+
+    The pictures are compared before encoding, not decoded back: the x264 inside PyAV's wheel
+    (asm with mb-tree on) gives different bits from identical input now and then at widths such
+    as 240 or 320 (6 of 12 encodes of one 240x240 clip differed; asm=0 or mbtree=0 removes it,
+    and the system ffmpeg's x264 does not show it), which made this test flaky.
+    """
+    from mediaanon.faces import video
+
+    fed: list[bytes] = []
+    write = video.VideoWriter.write
+
+    def recording(self, pts, duration, picture):
+        fed.append(pts.to_bytes(8, "little", signed=True) + picture.buf.tobytes())
+        return write(self, pts, duration, picture)
+
+    monkeypatch.setattr(video.VideoWriter, "write", recording)
     one = dataclasses.replace(detector.runtime, lanes=1)
 
     class Serial:
@@ -136,7 +153,10 @@ def test_concurrent_detection_lanes_give_the_same_video(detector, talking_head, 
         run = staticmethod(detector.run)
 
     rep1, pts1, _ = FaceBlurrer(Serial(), BlurSettings()).process_video(talking_head, tmp_path / "a.mp4")
+    serial, fed[:] = list(fed), []
     assert detector.runtime.lanes >= 1
     rep2, pts2, _ = FaceBlurrer(detector, BlurSettings()).process_video(talking_head, tmp_path / "b.mp4")
     assert pts1 == pts2 and rep1.summary()["detections"] == rep2.summary()["detections"]
-    assert all((a == b).all() for a, b in zip(luma(tmp_path / "a.mp4"), luma(tmp_path / "b.mp4")))
+    assert rep1.masks.keys() == rep2.masks.keys() and rep1.masks  # the talking head is masked
+    assert all(np.array_equal(np.asarray(rep1.masks[i]), np.asarray(rep2.masks[i])) for i in rep1.masks)
+    assert len(serial) == len(fed) == len(pts1) and serial == fed
