@@ -68,33 +68,57 @@ def test_strict_fails_an_unmasked_video(strict_stage, clip, tmp_path):
         strict_stage.blurrer.detector, strict_stage.options = real, options
 
 
-def test_faces_the_first_detector_missed_are_repaired_and_rechecked(strict_stage, clip, tmp_path):
-    """CenterFace misses the face in every frame; BlazeFace finds it; the repair pass masks the union
-    of both detectors, the re-check finds nothing left (hits on the repair masks are ours), strict passes."""
-    real = strict_stage.blurrer.detector
+@pytest.mark.parametrize("where", ["frames", "file"])
+def test_faces_the_first_detector_missed_are_repaired_and_rechecked(strict_stage, clip, tmp_path, where):
+    """CenterFace misses the face in every frame; BlazeFace finds it; the repair masks the union of
+    both detectors, the re-check finds nothing left (hits on the repair masks are ours), strict passes.
+
+    ``frames``: the check runs on each masked picture before encoding and the repair is drawn
+    before the one encoding; ``file``: the written video is scanned, re-encoded and rescanned.
+    Both scan each frame first as the blurrer left it, so they report the same hits.
+    """
+    from dataclasses import replace
+
+    real, options = strict_stage.blurrer.detector, strict_stage.options
     strict_stage.blurrer.detector = Blind(real)
+    strict_stage.options = replace(options, verify_on=where)
     try:
         rec = recording(clip, tmp_path / "r")
         summary = strict_stage(rec, no_hook)
     finally:
-        strict_stage.blurrer.detector = real
+        strict_stage.blurrer.detector, strict_stage.options = real, options
     v = summary["verify"]
-    assert summary["frames_with_faces"] == 0 and v["residual_frames"] == 30 and v["hits_on_masks"] == 0
-    assert v["repair_passes"] >= 1 and v["repairs"][0]["frames"] == 30
-    assert v["repairs"][0]["rescanned_frames"] == 30  # the re-check scans what the repair masked (here: all)
+    assert summary["frames_with_faces"] == 0 and v["hits_on_masks"] == 0 and v["frames_scanned"] == 30
+    assert v["repair_passes"] >= 1 and v["unresolved_faces"] == 0 and v["unresolved_ranges"] == []
     assert v["repairs"][0]["ranges"][0][:2] == [0.0, pytest.approx(0.967, abs=1e-3)]
-    assert v["unresolved_faces"] == 0 and v["unresolved_ranges"] == []
-    assert rec.video.name.startswith("video_repaired")
-    # an independent look at what will be written: whatever BlazeFace still reacts to is our black fill
+    assert v["residual_frames"] == 30 and v["repairs"][0]["frames"] == 30
+    assert v["repairs"][0]["rescanned_frames"] >= 30  # the re-check scans what the repair masked (here: all)
+    if where == "file":
+        assert rec.video.name.startswith("video_repaired")
+    else:
+        assert v["repaired_frames"] == 30
+        assert v["checked"] == "frames before encoding" and rec.video.name == "video_blurred.mp4"
+        assert not list((tmp_path / "r").glob("video_repaired*"))
+    # an independent look at what was written: whatever BlazeFace still reacts to is our black fill
     from mediaanon.faces.video import VideoReader
 
-    again = {i: boxes for i, _t, boxes in strict_stage.verifier.scan_video(rec.video).hits}
+    scan = strict_stage.verifier.scan_video(rec.video)
+    assert scan.frames_scanned == 30
+    again = {i: boxes for i, _t, boxes in scan.hits}
     with VideoReader(rec.video) as reader:
         for f in reader:
             y = f.picture.planes[0]
             for x1, y1, x2, y2, _s in again.get(f.index, []):
                 cx, cy = int((x1 + x2) / 2 * y.shape[1]), int((y1 + y2) / 2 * y.shape[0])
                 assert float(y[cy - 3:cy + 4, cx - 3:cx + 4].mean()) < 30, f.index
+    # and the face is gone: the unmasked input's face centre is dark in every written frame
+    first = strict_stage.verifier.scan_video(clip).hits
+    with VideoReader(rec.video) as reader:
+        for f, (_i, _t, boxes) in zip(reader, first):
+            y = f.picture.planes[0]
+            x1, y1, x2, y2, _s = boxes[0]
+            cx, cy = int((x1 + x2) / 2 * y.shape[1]), int((y1 + y2) / 2 * y.shape[0])
+            assert float(y[cy - 3:cy + 4, cx - 3:cx + 4].mean()) < 30, f.index
 
 
 def test_not_strict_reports_but_keeps(strict_stage, clip, tmp_path, caplog):

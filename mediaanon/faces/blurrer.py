@@ -60,11 +60,12 @@ class FaceBlurrer:
 
     # ----------------------------------------------------------------- video
     def process_video(self, src: Path, dst: Path, progress: Callable[[int, int | None], None] | None = None,
-                      rotation_hint: int = 0) -> tuple[FaceReport, list[int], Any]:
+                      rotation_hint: int = 0, screen: Any = None) -> tuple[FaceReport, list[int], Any]:
         """Write the masked video-only H.264 file; return (report, input pts list, stream info).
 
         ``rotation_hint``: counter-clockwise display rotation from the probe, used only
-        where PyAV cannot report it per frame.
+        where PyAV cannot report it per frame.  ``screen``: a :class:`~mediaanon.faces.screen.OutputScreen`
+        that checks (and repairs) each masked picture before it is encoded.
         """
         s = self.settings
         t0, cpu0 = time.perf_counter(), time.process_time()
@@ -97,6 +98,8 @@ class FaceBlurrer:
         values = rgb_to_yuv(s.style.color, info.full_range)
         pts_list: list[int] = []
         tb = float(info.time_base)
+        if screen is not None:
+            screen.open((info.width, info.height), tb, values)
 
         def prepared(f: DecodedFrame, scene: int, detect: bool, step: Any) -> tuple:
             return f, (f.picture.to_rgb(det_size) if detect else None), scene, detect, step
@@ -146,11 +149,18 @@ class FaceBlurrer:
                     c1 = time.thread_time()
                     apply_planes(pic.planes, (0, pic.chroma_shift, pic.chroma_shift), boxes, s.style, values)
                     masking += time.thread_time() - c1
-                    writer.write(frame.pts, frame.duration, pic)
+                    for out, _boxes in (screen.push(frame, boxes) if screen is not None else ((frame, boxes),)):
+                        writer.write(out.pts, out.duration, out.picture)
+                for out, _boxes in (screen.finish() if screen is not None else ()):
+                    writer.write(out.pts, out.duration, out.picture)
                 writer.close()
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
                 stop.set()
+            finally:
+                if screen is not None:
+                    screen.close()
+                    cpu["verify"] = screen.cpu_seconds
             cpu["mask"], cpu["encode_feed"] = masking, time.thread_time() - c0 - masking
 
         threads = [threading.Thread(target=read, name="faces-read", daemon=True),

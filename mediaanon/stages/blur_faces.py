@@ -3,9 +3,10 @@
 For a video it writes a video-only H.264 file (``scratch/video_blurred.mp4``)
 with the input's frame count, timestamps and upright orientation; the bundle
 writer adds the audio and strips metadata.  For a still image it writes the
-anonymized pixels without EXIF.  Then an independent detector (BlazeFace)
-scans what was written.  Its hits on our own masks are not residual faces;
-the others are masked in a second pass and the output is scanned again
+anonymized pixels without EXIF.  An independent detector (BlazeFace) scans
+each masked picture before it is encoded (:mod:`mediaanon.faces.screen`; or,
+with ``verify_on: file``, the written video).  Its hits on our own masks are
+not residual faces; the others are masked and scanned again
 (:mod:`mediaanon.faces.residuals`, bounded passes, logged with time ranges).
 What remains goes to the verdict, and ``strict`` fails the recording.
 
@@ -29,6 +30,7 @@ from mediaanon.faces.blurrer import BlurSettings, FaceBlurrer
 from mediaanon.faces.detector import CenterFace, cpu_plan, parse_size
 from mediaanon.faces.fills import FillStyle, apply_rgb
 from mediaanon.faces.image import output_suffix, read_image, write_image
+from mediaanon.faces.screen import OutputScreen
 from mediaanon.faces.video import frame_times
 from mediaanon.hooks import Progress
 from mediaanon.stage import ModelUse, RunContext, Stage
@@ -62,13 +64,14 @@ class BlurFacesOptions:
     preset: str = "veryfast"  # x264 speed/size trade-off (ultrafast ... veryslow)
     x264_params: str = "partitions=none:me=dia:subme=1"  # added to the preset; partitions=none saves ~25 % of encoding CPU at equal size (SSIM -0.0005); me=dia:subme=1 a further third (+3 % size, SSIM -0.0004; 720p talking head, measured); "" for the plain preset
     jpeg_quality: int = 95  # quality of JPEG outputs for still images
-    verify: bool = True  # scan the written output with an independent detector (BlazeFace)
+    verify: bool = True  # scan the output with an independent detector (BlazeFace)
+    verify_on: Literal["frames", "file"] = "frames"  # frames: each masked picture before it is encoded, repairs in the same encoding (faces.screen); file: decode and scan the written video, repairs re-encode it
     verify_model: Literal["full", "short"] = "full"  # BlazeFace full-range (small, far faces) or short-range (close-ups)
     verify_every: int = 1  # scan every n-th frame; 1 scans all (a face visible for one frame is what we look for)
     verify_tiles: int = 1  # also scan an n x n grid of overlapping crops (smaller faces; n*n+1 times the cost)
     verify_threshold: float = 0.5  # BlazeFace confidence that counts as a residual face
     strict: bool = False  # fail the recording (PrivacyCheckError) when a residual face remains after repair
-    repair: bool = True  # mask residual faces the verification finds off our masks, in a second pass, and re-check
+    repair: bool = True  # mask residual faces the verification finds off our masks (before encoding, or in a second pass with verify_on: file), and re-check
     repair_passes: int = 2  # at most this many repair + re-check rounds; what remains makes the verdict "review"
 
     def validate(self) -> None:
@@ -159,10 +162,18 @@ class BlurFaces(Stage):
 
         streams = recording.probe.video_streams
         hint = (360 - streams[0].rotation) % 360 if streams and src == recording.source else 0  # probe: clockwise
-        report, pts, info = self.blurrer.process_video(src, dst, progress, rotation_hint=hint)
+        o = self.options
+        screen = None
+        if self.verifier is not None and o.verify_on == "frames":
+            screen = OutputScreen(self.verifier, self.settings.style, mask_scale=o.mask_scale,
+                                  pad=max(residuals.REPAIR_PAD, o.verify_every),
+                                  passes=o.repair_passes if o.repair else 0, every=o.verify_every)
+        report, pts, info = self.blurrer.process_video(src, dst, progress, rotation_hint=hint, screen=screen)
         listed = check_timestamps(src, dst, [p * float(info.time_base) for p in pts])
         recording.video = dst
         recording.video_processed = True
+        if screen is not None:
+            residuals.merge_masks(report.masks, screen.result.repaired)
         summary = self._summary(report.summary())
         summary.update({"rotated_ccw": info.rotation, "width": info.width, "height": info.height,
                         "input_frames_listed": listed,
@@ -171,8 +182,12 @@ class BlurFaces(Stage):
                  "%d gap frames filled, %.1f fps on %s", recording.id, report.frames, report.detector_runs,
                  report.detect_every, report.frames_masked, report.detections, report.gap_frames,
                  report.fps, report.provider)
-        if self.verifier is not None:
-            o, c0 = self.options, time.process_time()
+        if screen is not None:
+            summary["verify"] = screen.result.summary()
+            summary["verify"]["cpu_seconds"] = round(screen.cpu_seconds, 2)
+            self._judge(recording, summary["verify"])
+        elif self.verifier is not None:
+            c0 = time.process_time()
             recording.video, summary["verify"] = residuals.check_and_repair(
                 self.verifier, dst, report.masks, (info.width, info.height), o, self.settings.style,
                 recording.scratch, o.repair_passes if o.repair else 0)
