@@ -122,9 +122,10 @@ def coverage(src: Path, out: Path, truth) -> tuple[int, int, int]:
     return covered, total, bad_frames
 
 
-def run_ours(src: Path, outdir: Path) -> Path:
+def run_ours(src: Path, outdir: Path, extra: list[str] = ()) -> Path:
+    sets = [a for kv in extra for a in ("--set", f"blur_faces.{kv}")]
     subprocess.run([sys.executable, "-m", "mediaanon", "run", "-p", "faces", "-o", str(outdir), "--overwrite", "-q",
-                    str(src)], check=True, cwd=REPO, capture_output=True)
+                    *sets, str(src)], check=True, cwd=REPO, capture_output=True)
     return outdir / src.stem / "media.mp4"
 
 
@@ -146,6 +147,8 @@ def first_seconds(src: Path, dst: Path, seconds: float) -> Path:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="coverage video only, 0.8 s per photo")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a blur_faces option for our runs (repeatable), e.g. full_every=12")
     args = ap.parse_args()
     if not (MEDIA / "images" / "dlib_faces" / "training.xml").exists():
         print(f"face_coverage: skipped, {MEDIA}/images/dlib_faces not present")
@@ -154,7 +157,7 @@ def main() -> int:
     video = tmp / "coverage.mp4"
     truth = build_video(video, 0.8 if args.quick else 1.5)
     res = {}
-    for tool, out in (("ours", run_ours(video, tmp / "ours")), ("deface", run_deface(video, tmp / "deface.mp4"))):
+    for tool, out in (("ours", run_ours(video, tmp / "ours", args.set)), ("deface", run_deface(video, tmp / "deface.mp4"))):
         res[tool] = coverage(video, out, truth)
     (oc, ot, ob), (dc, dt, db) = res["ours"], res["deface"]
     print(f"faces.coverage {100 * oc / ot:.2f}% (deface {100 * dc / dt:.2f}%; {ot} face-frames of 43 annotated faces, "
@@ -169,7 +172,7 @@ def main() -> int:
             print(f"faces.residual[{Path(rel).name}] skipped (missing)")
             continue
         src = first_seconds(MEDIA / rel, tmp / Path(rel).name, CLIP_SECONDS)
-        ours = run_ours(src, tmp / "ours_real")
+        ours = run_ours(src, tmp / "ours_real", args.set)
         theirs = run_deface(src, tmp / f"deface_{src.name}")
         r_o, r_d, r_in = (verifier.scan_video(p) for p in (ours, theirs, src))
         print(f"faces.residual[{src.name}] ours {r_o.frames_with_faces} frames / {r_o.detections} faces, "

@@ -104,10 +104,11 @@ def uncovered(src: Path, out: Path, truth) -> tuple[list[tuple], int]:
     return missed, total
 
 
-def run_ours(src: Path, outdir: Path, coarse: str | None) -> tuple[Path, float, dict]:
+def run_ours(src: Path, outdir: Path, coarse: str | None, extra: list[str] = ()) -> tuple[Path, float, dict]:
     import json
 
     sets = ["--set", "blur_faces.verify=false"] + (["--set", f"blur_faces.coarse_size={coarse}"] if coarse else [])
+    sets += [a for kv in extra for a in ("--set", f"blur_faces.{kv}")]
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "mediaanon", "run", "-p", "faces", "-o", str(outdir), "--overwrite", "-q",
                     *sets, str(src)], check=True, cwd=REPO, capture_output=True)
@@ -120,6 +121,8 @@ def run_ours(src: Path, outdir: Path, coarse: str | None) -> tuple[Path, float, 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10 frames per segment")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a blur_faces option for the default run (repeatable), e.g. full_every=12")
     args = ap.parse_args()
     if not (MEDIA / "images" / "dlib_faces" / "training.xml").exists():
         print(f"face_small: skipped, {MEDIA}/images/dlib_faces not present")
@@ -128,7 +131,8 @@ def main() -> int:
     video = tmp / "small_faces.mp4"
     truth = build_video(video, 10 if args.quick else 24)
     for name, coarse in (("coarse auto (default)", None), ("coarse off", "off")):
-        out, wall, summ = run_ours(video, tmp / name.split()[1], coarse)
+        out, wall, summ = run_ours(video, tmp / name.split()[1], coarse, args.set if coarse is None else [])
+        name += f" {' '.join(args.set)}" if args.set and coarse is None else ""
         missed, total = uncovered(video, out, truth)
         parts = []
         for split in ("tuned", "held-out"):

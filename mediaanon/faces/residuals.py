@@ -174,7 +174,8 @@ def check_and_repair(verifier: Any, video: Path, masks: dict[int, list], size: t
     ellipse = style.ellipse
     rep = verifier.scan_video(video, o.verify_every)
     judged = judge(rep.hits, masks, width, height, ellipse)
-    summary = {**rep.summary(), "hits_on_masks": judged.on_masks, "repairs": [], "repair_passes": 0}
+    summary = {**rep.summary(), "checked": "written file", "hits_on_masks": judged.on_masks, "repairs": [],
+               "repair_passes": 0}
     frames_total = rep.frames_scanned
     for n in range(1, passes + 1):
         if not judged.residual:
