@@ -12,7 +12,8 @@ Ours: ``mediaanon run IN -o DIR --names samples/names.txt`` with the default ``i
 (blur_faces with BlazeFace verification of every frame, transcribe, redact_transcript, bleep_pii with
 its re-transcription leak check), as a user types it, start-up included.  Real-time factor (RTF) =
 wall seconds / clip seconds, for the whole command and per stage (from the processing log); the
-blur_faces line splits into detection+masking+encoding and the BlazeFace check.
+blur_faces line splits into detection+masking+encoding and the BlazeFace check (which runs inside the
+masking, on each picture before it is encoded, unless ``verify_on: file``).
 
 Anchor - what users glue together today, on the same clip, run one after the other as a user would:
 ``deface --keep-audio`` (faces), then faster-whisper with the same tiny.en model, int8, word
@@ -135,7 +136,8 @@ def main() -> int:
             line += (f"; masking+encoding {summ.get('seconds', s - v):.1f} s "
                      f"(detector {summ.get('detector_size')}, coarse {summ.get('coarse_size')}, every "
                      f"{summ.get('detect_every')}, {summ.get('full_size_runs')} of {runs} runs at full size), "
-                     f"BlazeFace check {v:.1f} s")
+                     + (f"BlazeFace check {v:.1f} s" if summ["verify"].get("checked") != "frames before encoding"
+                        else "BlazeFace check on each picture before encoding, inside that time"))
             print(line)
             phases = summ.get("cpu_seconds") or {}
             line = ("e2e: blur_faces CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in phases.items())
