@@ -15,7 +15,9 @@ two detector runs.  The reader decides which frames are detected, because it
 sees the scene cuts first and one frame ahead: the first and last frames of
 the video and of every scene are always detected, so a face is interpolated
 between detections on both sides, never held stale past a cut or the end.
-Through a whip pan (the camera's motion, measured by the reader on a
+In a static shot (camera still, picture
+hardly changing) the stride widens to ``static_every`` and returns to
+``detect_every`` at the first frame that moves.  Through a whip pan (the camera's motion, measured by the reader on a
 thumbnail, faster than ``fast_motion`` x the frame's long side per frame,
 and at least ``FAST_MIN_PX``)
 every frame is detected, and such stretches are logged; the same motion
@@ -40,7 +42,7 @@ import numpy as np
 from mediaanon.errors import MediaanonError, StageError
 from mediaanon.faces.detector import CenterFace, input_size, nms, to_frame
 from mediaanon.faces.fills import apply_planes, apply_rgb, grow, rgb_to_yuv
-from mediaanon.faces.motion import CameraMotion, DetectSchedule
+from mediaanon.faces.motion import STILL, CameraMotion, DetectSchedule
 from mediaanon.faces.settings import BlurSettings, FaceReport
 from mediaanon.faces.sizing import PLAN_LAG, SizePlan, resized
 from mediaanon.faces.tracker import HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
@@ -72,6 +74,7 @@ class FaceBlurrer:
         info = reader.info
         det_size = input_size(info.width, info.height, s.detector_size, "video")
         every = max(1, s.detect_every)
+        sparse = max(every, s.static_every)  # the widest stride: in static stretches (faces.motion)
         lanes = max(1, self.detector.runtime.lanes)
         coarse = input_size(info.width, info.height, s.coarse_size, "video") if s.coarse_size else None
         if not coarse or coarse[0] * coarse[1] >= det_size[0] * det_size[1] or s.batch_size > 1:
@@ -79,19 +82,19 @@ class FaceBlurrer:
         plan = SizePlan(det_size, coarse, (info.width, info.height), full_every=s.full_every, small_face=s.small_face,
                         hold=s.full_hold, lag=max(lanes, PLAN_LAG))
         report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every,
-                            coarse_size=plan.coarse if plan.adaptive else None)
+                            static_every=sparse, coarse_size=plan.coarse if plan.adaptive else None)
         cpu = report.cpu
         # a face must stay linked, and a face entering the picture masked, across the frames not detected
         # (and, with coarse runs, back to the last full-size run that could have seen it small)
-        lead = max(s.lead, every - 1, s.full_every * every if plan.adaptive else 0)
-        tracker = FaceTracker(max(s.max_gap, every - 1), lead, s.growth)
+        lead = max(s.lead, sparse - 1, s.full_every * sparse if plan.adaptive else 0)
+        tracker = FaceTracker(max(s.max_gap, sparse - 1), lead, s.growth)
         cuts = SceneCuts(s.scene_threshold)
         motion = CameraMotion(info.width, info.height)
         # relative to the frame (face sizes scale with it), but never under 8 px/frame on small frames
         fast = max(FAST_MIN_PX, s.fast_motion * max(info.width, info.height)) if s.fast_motion > 0 else 0.0
-        schedule = DetectSchedule(every, fast)
+        schedule = DetectSchedule(every, fast, sparse, STILL * max(info.width, info.height))
         stop = threading.Event()
-        q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * every + 2)
+        q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * sparse + 2)
         q_out: queue.Queue = queue.Queue(maxsize=4)
         errors: list[BaseException] = []
         values = rgb_to_yuv(s.style.color, info.full_range)
@@ -213,7 +216,7 @@ class FaceBlurrer:
             while True:
                 # keep `lanes` detector runs going; frames between detections ride along without
                 # taking a lane (counting them would leave a lane idle); block only when nothing is queued
-                while not done and len(inflight) < lanes * (every + 1) and \
+                while not done and len(inflight) < lanes * (sparse + 1) and \
                         sum(isinstance(j, Future) for _, j in inflight) < lanes:
                     batch, done = self._next_batch(q_in, stop, block=not inflight)
                     if errors:
@@ -278,13 +281,14 @@ class FaceBlurrer:
         report.tracks = tracker.started
         report.scene_cuts = cuts.cuts
         report.fast_frames = schedule.fast_frames
+        report.static_frames = schedule.static_frames
         report.fast_ranges = [[pts_list[a] * tb, pts_list[b] * tb] for a, b in schedule.fast_ranges]
         report.seconds = time.perf_counter() - t0
         report.full_runs = plan.full_runs if plan.adaptive else report.detector_runs
         cpu["encode_x264_and_other"] = max(0.0, time.process_time() - cpu0 - sum(cpu.values()))  # x264's threads
         cpu["total"] = time.process_time() - cpu0
-        log.info("detector ran on %d of %d frames (detect_every %d), %d at %dx%d", report.detector_runs,
-                 report.frames, every, report.full_runs, *det_size)
+        log.info("detector ran on %d of %d frames (detect_every %d; static_every %d on %d static frames), %d at %dx%d",
+                 report.detector_runs, report.frames, every, sparse, report.static_frames, report.full_runs, *det_size)
         for a, b in report.fast_ranges[:20]:
             log.info("fast camera motion %.3f-%.3f s: detector ran on every frame", a, b)
         for a, b in report.gap_ranges[:20]:
