@@ -15,9 +15,9 @@ two detector runs.  The reader decides which frames are detected, because it
 sees the scene cuts first and one frame ahead: the first and last frames of
 the video and of every scene are always detected, so a face is interpolated
 between detections on both sides, never held stale past a cut or the end.
-In a static shot (camera still, picture
-hardly changing) the stride widens to ``static_every`` and returns to
-``detect_every`` at the first frame that moves.  Through a whip pan (the camera's motion, measured by the reader on a
+In a static shot (camera still, the picture hardly changing) the stride
+widens to ``static_every``, and returns to ``detect_every`` at the first
+frame that changes.  Through a whip pan (the camera's motion, measured by the reader on a
 thumbnail, faster than ``fast_motion`` x the frame's long side per frame,
 and at least ``FAST_MIN_PX``)
 every frame is detected, and such stretches are logged; the same motion
@@ -85,7 +85,7 @@ class FaceBlurrer:
                             static_every=sparse, coarse_size=plan.coarse if plan.adaptive else None)
         cpu = report.cpu
         # a face must stay linked, and a face entering the picture masked, across the frames not detected
-        # (and, with coarse runs, back to the last full-size run that could have seen it small)
+        # (and, with coarse runs, back to the last full-size run that could have seen it small), at the widest stride
         lead = max(s.lead, sparse - 1, s.full_every * sparse if plan.adaptive else 0)
         tracker = FaceTracker(max(s.max_gap, sparse - 1), lead, s.growth)
         cuts = SceneCuts(s.scene_threshold)
