@@ -29,6 +29,7 @@ hamilton clip and MOT20 ("tuned"); the other clips ("held-out") were never looke
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -93,6 +94,14 @@ def main() -> int:
     values = [2] + [v for v in values if v != 2]
     seconds = args.seconds or (20.0 if args.quick else 60.0)
     work = Path(tempfile.mkdtemp(prefix="bench_static_"))
+    try:
+        measure(args, values, seconds, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def measure(args: argparse.Namespace, values: list[int], seconds: float, work: Path) -> None:
     clips = [("interview", "tuned", make_clip(work / "interview_720p.mp4", seconds))]
     if not (args.quick or args.no_clips):
         clips += [(rel, split, MEDIA / "video" / rel) for split, rels in (("tuned", TUNED), ("held-out", HELD_OUT))
@@ -106,7 +115,7 @@ def main() -> int:
         base = None
         for v in values:
             t0 = time.perf_counter()
-            rep, _, scale = run({"detect_every": 2, "static_every": v}, src, work / f"s{v}.mp4")
+            rep, _, _ = run({"detect_every": 2, "static_every": v}, src, work / f"s{v}.mp4")
             wall = time.perf_counter() - t0
             cov = coverage(truth.masks, rep.masks, size)
             before = before or cov
@@ -122,16 +131,18 @@ def main() -> int:
                       f"of {rep.frames} frames ({rep.detector_runs / base[0]:.3f}x of static_every 2), "
                       f"static frames {rep.static_frames}, CPU {cpu:.1f} s ({cpu / base[1]:.3f}x; {phases}), "
                       f"wall {wall:.1f} s, coverage of the every-frame masks {100 * hit / max(1, total):.2f}% "
-                      f"({hit}/{total} face-frames, lost vs static_every 2: {lost}; every-frame run: {truth.detector_runs} runs, "
-                      f"{truth.cpu.get('total', 0):.1f} CPU s)")
+                      f"({hit}/{total} face-frames, lost vs static_every 2: {lost}; every-frame run: "
+                      f"{truth.detector_runs} runs, {truth.cpu.get('total', 0):.1f} CPU s)")
+            elif lost:
+                print(f"face_static[{name}] static_every {v}: {lost} face-frames lost vs static_every 2 "
+                      f"(frames {sorted({i for (i, _k), c in cov.items() if before[(i, _k)] and not c})[:20]})")
     for split in ("tuned", "held-out"):
         for v in values:
             if (split, v) in sums and (split != "tuned" or len(clips) > 1):
                 hit, total, runs, frames, lost = sums[(split, v)]
                 print(f"face_static[{split} clips{' + interview' if split == 'tuned' else ''}] static_every {v}: "
-                      f"coverage {100 * hit / max(1, total):.2f}% ({hit}/{total} face-frames, lost vs static_every 2: {lost}), "
-                      f"detector runs {runs} of {frames} frames")
-    return 0
+                      f"coverage {100 * hit / max(1, total):.2f}% ({hit}/{total} face-frames, "
+                      f"lost vs static_every 2: {lost}), detector runs {runs} of {frames} frames")
 
 
 if __name__ == "__main__":
