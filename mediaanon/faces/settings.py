@@ -18,7 +18,7 @@ class BlurSettings:
     growth: float = 0.04  # per-frame growth of held/lead boxes
     scene_threshold: float = 27.0  # scene-cut sensitivity; 0 disables
     detect_every: int = 1  # run the detector on every n-th frame (and on both ends of each scene); the stage defaults to 2
-    static_every: int = 1  # stride in static stretches (still camera, little picture change; faces.motion); <= detect_every: off. The stage defaults to 4
+    static_every: int = 1  # stride in static stretches (still camera, little picture change; faces.motion); <= detect_every: off (as in the stage)
     fast_motion: float = 0.012  # camera motion (fraction of the long side per frame) above which every frame is detected; 0 never
     batch_size: int = 1  # frames per detector call
     crf: int = 18  # x264 quality

@@ -56,7 +56,7 @@ class BlurFacesOptions:
     lead: int = 5  # frames masked before a face's first detection (faces entering the picture are found late)
     scene_cut_threshold: float = 27.0  # picture change that marks a scene cut, which masks never cross; 0 disables
     detect_every: int = 2  # run the detector on every n-th frame (1..6) and interpolate tracked faces between; 1 = every frame. The first/last frame of the video and of each scene are always detected
-    static_every: int = 4  # in a static shot (camera measured still, no part of the picture changing much) run the detector on every n-th frame (1..12) instead; the first frame that moves returns to detect_every at once and the static stretch's last frame is detected too. Counted in static_frames; 1 or <= detect_every: off
+    static_every: int = 1  # in a static shot (camera measured still, no part of the picture changing much) run the detector on every n-th frame (1..12) instead; the first frame that changes returns to detect_every at once and the static stretch's last frame is detected too. Counted in static_frames; 1 or <= detect_every: off (the default: 4 halves the detector runs of a talking head at no loss, but in a still crowd shot dim faces CenterFace finds now and then are missed more often; bench/face_static.py)
     fast_motion: float = 0.012  # camera motion per frame, as a fraction of the frame's long side (0.012: 15 px at 1280; never under 8 px), above which every frame is detected (whip pans; logged); 0 never
     batch_size: int = 0  # frames per detector call; 0 = auto (1 on CPU, 8 on CUDA, where batching pays)
     crf: int = 18  # x264 quality of the masked video: lower is better and larger; 18 is visually lossless
