@@ -196,3 +196,24 @@ def test_static_every_reaches_the_blurrer():
 
     assert blur_stage({"verify": False}).settings.static_every == 1
     assert blur_stage({"verify": False, "static_every": 6}).blurrer.settings.static_every == 6
+
+
+def test_static_schedule_does_not_depend_on_the_detector_lanes(detector, media, tmp_path):
+    """The stride is chosen from the pixels in the reader: one lane or several, the same frames and masks."""
+    import dataclasses
+
+    src = media("video/liveportrait/d18.mp4")
+    settings = BlurSettings(detect_every=2, static_every=4, coarse_size="320")
+
+    class Serial:
+        runtime = dataclasses.replace(detector.runtime, lanes=1)
+        run = staticmethod(detector.run)
+
+    class Wide:  # several lanes whatever this machine's cores, so their results arrive out of step
+        runtime = dataclasses.replace(detector.runtime, lanes=3)
+        run = staticmethod(detector.run)
+
+    one, _, _ = FaceBlurrer(Serial(), settings).process_video(src, tmp_path / "a.mp4")
+    many, _, _ = FaceBlurrer(Wide(), settings).process_video(src, tmp_path / "b.mp4")
+    assert one.static_frames == many.static_frames > 0 and one.detector_runs == many.detector_runs
+    assert one.full_runs == many.full_runs and one.masks == many.masks and one.masks
