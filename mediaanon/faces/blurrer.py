@@ -42,7 +42,7 @@ import numpy as np
 from mediaanon.errors import MediaanonError, StageError
 from mediaanon.faces.detector import CenterFace, input_size, nms, to_frame
 from mediaanon.faces.fills import apply_planes, apply_rgb, grow, rgb_to_yuv
-from mediaanon.faces.motion import STILL, CameraMotion, DetectSchedule
+from mediaanon.faces.motion import STILL, CameraMotion, DetectSchedule, SparseGate
 from mediaanon.faces.settings import BlurSettings, FaceReport
 from mediaanon.faces.sizing import PLAN_LAG, SizePlan, resized
 from mediaanon.faces.tracker import HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
@@ -93,6 +93,8 @@ class FaceBlurrer:
         # relative to the frame (face sizes scale with it), but never under 8 px/frame on small frames
         fast = max(FAST_MIN_PX, s.fast_motion * max(info.width, info.height)) if s.fast_motion > 0 else 0.0
         schedule = DetectSchedule(every, fast, sparse, STILL * max(info.width, info.height))
+        normal = DetectSchedule(every, fast)  # the stride outside static stretches, for the gate to fall back on
+        gate = SparseGate(lag=max(lanes, PLAN_LAG))
         stop = threading.Event()
         q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * sparse + 2)
         q_out: queue.Queue = queue.Queue(maxsize=4)
@@ -101,8 +103,9 @@ class FaceBlurrer:
         pts_list: list[int] = []
         tb = float(info.time_base)
 
-        def prepared(f: DecodedFrame, scene: int, detect: bool, step: Any) -> tuple:
-            return f, (f.picture.to_rgb(det_size) if detect else None), scene, detect, step
+        def prepared(f: DecodedFrame, scene: int, detect: bool, step: Any, by_normal: bool, sparse: bool) -> tuple:
+            rgb = f.picture.to_rgb(det_size) if detect or by_normal else None
+            return f, rgb, scene, detect, step, by_normal, sparse
 
         def read() -> None:
             """Decode, find scene cuts and camera motion, and pick the frames to detect:
@@ -118,12 +121,18 @@ class FaceBlurrer:
                     scene = cuts.update(f.picture.to_rgb(SceneCuts.THUMB))
                     cut = prev_scene >= 0 and scene != prev_scene
                     step = motion.update(f.picture.planes[0], cut)
+                    n0 = schedule.static_frames
                     detect, before = schedule.decide(f.index, prev_scene < 0 or cut, step)
+                    by_normal, b_normal = normal.decide(f.index, prev_scene < 0 or cut, step) if sparse > every \
+                        else (detect, before)
                     if held is not None:  # a scene's last frame, and the frame before a whip pan, are detected
-                        _put(q_in, prepared(held[0], held[1], held[2] or before, held[3]), stop)
-                    held, prev_scene = (f, scene, detect, step.matrix() if step.known else None), scene
-                if held is not None:
-                    _put(q_in, prepared(held[0], held[1], True, held[3]), stop)  # the video's last frame too
+                        _put(q_in, prepared(held[0], held[1], held[2] or before, held[3], held[4] or b_normal,
+                                            held[5]), stop)
+                    held = (f, scene, detect, step.matrix() if step.known else None, by_normal,
+                            schedule.static_frames > n0)
+                    prev_scene = scene
+                if held is not None:  # the video's last frame too
+                    _put(q_in, prepared(held[0], held[1], True, held[3], True, held[5]), stop)
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 errors.append(exc)
             finally:
@@ -223,12 +232,14 @@ class FaceBlurrer:
                         raise errors[0]
                     if not batch:
                         break
+                    batch = [gate.pick(b) for b in batch]  # the static stride, or the normal one (faces.motion)
                     detects = any(b[3] for b in batch)
                     size = plan.choose(any(b[3] and b[2] != sized_scene for b in batch)) if detects else det_size
                     sized_scene = batch[-1][2] if detects else sized_scene
                     job = pool.submit(infer, batch, size) if pool is not None and detects else infer(batch, size)
                     if detects:
                         plan.record(size, lambda j=job, z=size: to_frame(_done(j)[0][0], z, (info.width, info.height)))
+                        gate.record(lambda j=job: [len(r) for r in _done(j)[0]])
                     inflight.append((batch, job))
                 if not inflight:
                     break
@@ -281,7 +292,7 @@ class FaceBlurrer:
         report.tracks = tracker.started
         report.scene_cuts = cuts.cuts
         report.fast_frames = schedule.fast_frames
-        report.static_frames = schedule.static_frames
+        report.static_frames = gate.sparse_frames
         report.fast_ranges = [[pts_list[a] * tb, pts_list[b] * tb] for a, b in schedule.fast_ranges]
         report.seconds = time.perf_counter() - t0
         report.full_runs = plan.full_runs if plan.adaptive else report.detector_runs

@@ -28,7 +28,9 @@ so the frames chosen for detection never depend on thread timing.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -171,3 +173,49 @@ class DetectSchedule:
         self.since = 0 if detect else self.since + 1
         self.moved = self.moved and not detect
         return detect, first_of_scene or fast or left
+
+
+@dataclass
+class SparseGate:
+    """Whether the static stride may be used: only while the detector's recent runs agree.
+
+    Why: in a still crowd shot CenterFace finds dim or small faces on some frames only, and
+    every frame detected is a chance to find them; fewer runs masked fewer of those frames
+    (bench/face_static.py, the Hamilton clip).  So the reader marks each frame under both rules
+    (the normal stride and the static one) and the main thread takes the static rule's choice
+    only while the last ``window`` runs each found the same number of faces, at most
+    ``max_faces``: a steady talking head, not a crowd.  Deterministic like the size plan
+    (faces.sizing): the choice for a run uses the results of runs up to ``lag`` runs back,
+    waited for, whatever the thread timing.
+    """
+
+    window: int = 8
+    max_faces: int = 2
+    lag: int = 4
+    sparse_frames: int = 0  # frames scheduled by the static rule while the gate was open
+    runs: list[Callable[[], list[int]] | None] = field(default_factory=list)  # per job: face counts of its frames
+    settled: int = 0
+    recent: deque = field(default_factory=lambda: deque(maxlen=64))
+
+    def record(self, counts: Callable[[], list[int]]) -> None:
+        """A detector job just submitted: ``counts()`` gives the faces found on each of its frames."""
+        self.runs.append(counts)
+
+    def open(self) -> bool:
+        while self.settled < len(self.runs) - self.lag + 1:
+            counts = self.runs[self.settled]
+            self.runs[self.settled] = None  # results are not kept longer than needed
+            self.settled += 1
+            self.recent.extend(counts() if counts is not None else [])
+        last = list(self.recent)[-self.window:]
+        return len(last) == self.window and len(set(last)) == 1 and last[0] <= self.max_faces
+
+    def pick(self, item: tuple) -> tuple:
+        """(frame, rgb, scene, detect, step) from the reader's (frame, rgb, scene, static rule, step,
+        normal rule, static stride in force)."""
+        frame, rgb, scene, by_static, step, by_normal, sparse = item
+        if sparse or by_static != by_normal:
+            if self.open():
+                self.sparse_frames += sparse
+                return frame, rgb, scene, by_static, step
+        return frame, rgb, scene, by_normal, step
