@@ -6,8 +6,8 @@
 
 Why: in a talking-head interview the camera does not move and little of the picture changes, yet
 the detector ran on every other frame.  ``blur_faces`` runs it on every ``static_every``-th frame
-while the shot is static (:mod:`mediaanon.faces.motion`); this measures what that saves and checks
-it loses nothing.
+while the shot is static and the detector's recent runs agree (:mod:`mediaanon.faces.motion`: the
+schedule and its gate); this measures what that saves and checks it loses nothing.
 
 For each clip the ``blur_faces`` stage's own settings (verification off: it does not change what
 CenterFace found) run with ``detect_every`` 2 and ``static_every`` 2 (= off, the stride before) and

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mediaanon.faces.blurrer import BlurSettings, FaceBlurrer
-from mediaanon.faces.motion import CALM, CameraMotion, DetectSchedule, Step, picture_change
+from mediaanon.faces.motion import CALM, CameraMotion, DetectSchedule, SparseGate, Step, picture_change
 from tests._faces import Blinking, centerface
 
 STILL_PX = 2.5  # the blurrer's still threshold at 1280 px (motion.STILL x the long side)
@@ -104,6 +104,36 @@ def test_decisions_are_a_function_of_the_steps_only():
     assert len(det) > len(run(schedule(), [CALM_STEP] * 500)[0])  # ...and denser where not
 
 
+# ---------------------------------------------------------------- the gate: only while the detector's runs agree
+
+
+def gate_after(counts: list[int], **kw) -> SparseGate:
+    gate = SparseGate(**{"window": 4, "max_faces": 2, "lag": 2, **kw})
+    for c in counts:
+        gate.record(lambda c=c: [c])
+    return gate
+
+
+def test_gate_opens_only_on_a_steady_few_faces_settled_lag_runs_back():
+    assert not gate_after([1, 1, 1, 1]).open()  # the last run (lag 2: one not yet settled) is not counted
+    assert gate_after([1, 1, 1, 1, 1]).open()
+    assert gate_after([1, 1, 1, 1, 9]).open()  # a run within the lag is not looked at yet...
+    assert not gate_after([1, 1, 1, 1, 9, 1]).open()  # ...and closes the gate once settled
+    assert not gate_after([1, 2, 1, 1, 1]).open()  # a face found now and then: a crowd, or a doubt
+    assert not gate_after([3, 3, 3, 3, 3]).open()  # more faces than max_faces
+    assert gate_after([0, 0, 0, 0, 0]).open()  # an empty still shot
+    assert not gate_after([1, 1, 1]).open()  # not enough runs yet
+
+
+def test_gate_picks_the_static_rule_only_when_open():
+    item = ("frame", "rgb", 0, False, None, True, True)  # static rule skips, normal rule detects, stride in force
+    closed, opened = gate_after([1, 2, 1, 2, 1]), gate_after([1, 1, 1, 1, 1])
+    assert closed.pick(item)[3] is True and closed.sparse_frames == 0
+    assert opened.pick(item)[3] is False and opened.sparse_frames == 1
+    same = ("frame", "rgb", 0, True, None, True, False)
+    assert closed.pick(same) == opened.pick(same) == ("frame", "rgb", 0, True, None)
+
+
 # ---------------------------------------------------------------- the picture change on pixels
 
 
@@ -178,6 +208,23 @@ def test_static_talking_head_is_detected_less_and_masked_wherever_every_frame_fi
     assert on.detector_runs < 0.8 * off.detector_runs  # fewer detector runs...
     assert on.frames_masked >= off.frames_masked  # ...and no frame less masked
     assert "static_every 4 on" in caplog.text
+
+
+def test_still_crowd_shot_loses_no_face_the_normal_stride_masks(detector, media, tmp_path):
+    # a stage musical's audience: a still camera, four faces and dim ones CenterFace finds now and then;
+    # before the gate, the static stride masked 18 face-frames fewer than stride 2 here
+    src = media("video/face_recognition_short_hamilton_clip.mp4")
+    truth, _, info = FaceBlurrer(Blinking(detector), BlurSettings(detect_every=1, mask_scale=1.0, max_gap=0,
+                                                                 lead=0)).process_video(src, tmp_path / "t.mp4")
+    size = (info.width, info.height)
+    hit = {}
+    for sparse in (2, 4):
+        rep, _, _ = FaceBlurrer(Blinking(detector), BlurSettings(detect_every=2, static_every=sparse)).process_video(
+            src, tmp_path / f"s{sparse}.mp4")
+        hit[sparse] = {(i, k) for i, boxes in truth.masks.items() for k, b in enumerate(boxes)
+                       if covered(b, rep.masks.get(i, []), size)}
+    assert len(hit[2]) > 1000
+    assert hit[2] - hit[4] == set()
 
 
 @pytest.mark.parametrize("value", [0, 13])

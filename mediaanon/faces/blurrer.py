@@ -16,8 +16,8 @@ sees the scene cuts first and one frame ahead: the first and last frames of
 the video and of every scene are always detected, so a face is interpolated
 between detections on both sides, never held stale past a cut or the end.
 In a static shot (camera still, the picture hardly changing) the stride
-widens to ``static_every``, and returns to ``detect_every`` at the first
-frame that changes.  Through a whip pan (the camera's motion, measured by the reader on a
+widens to ``static_every`` while the detector's recent runs agree, and
+returns to ``detect_every`` at the first frame that changes.  Through a whip pan (the camera's motion, measured by the reader on a
 thumbnail, faster than ``fast_motion`` x the frame's long side per frame,
 and at least ``FAST_MIN_PX``)
 every frame is detected, and such stretches are logged; the same motion

@@ -25,6 +25,9 @@ so the frames chosen for detection never depend on thread timing.
   run is static.  The first frame that is not returns to ``every`` at once,
   and the stretch's last frame is detected too, so the tracker interpolates
   the change from a detection made just before it.
+- :class:`SparseGate` lets the static stride be used only while the
+  detector's recent runs found the same few faces (a still crowd shot, whose
+  dim faces are found now and then, keeps the normal stride).
 """
 from __future__ import annotations
 
