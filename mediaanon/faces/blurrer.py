@@ -15,7 +15,9 @@ two detector runs.  The reader decides which frames are detected, because it
 sees the scene cuts first and one frame ahead: the first and last frames of
 the video and of every scene are always detected, so a face is interpolated
 between detections on both sides, never held stale past a cut or the end.
-Through a whip pan (the camera's motion, measured by the reader on a
+In a static shot (camera still, the picture hardly changing) the stride
+widens to ``static_every`` while the detector's recent runs agree, and
+returns to ``detect_every`` at the first frame that changes.  Through a whip pan (the camera's motion, measured by the reader on a
 thumbnail, faster than ``fast_motion`` x the frame's long side per frame,
 and at least ``FAST_MIN_PX``)
 every frame is detected, and such stretches are logged; the same motion
@@ -40,7 +42,7 @@ import numpy as np
 from mediaanon.errors import MediaanonError, StageError
 from mediaanon.faces.detector import CenterFace, input_size, nms, to_frame
 from mediaanon.faces.fills import apply_planes, apply_rgb, grow, rgb_to_yuv
-from mediaanon.faces.motion import CameraMotion, DetectSchedule
+from mediaanon.faces.motion import STILL, CameraMotion, DetectSchedule, SparseGate
 from mediaanon.faces.settings import BlurSettings, FaceReport
 from mediaanon.faces.sizing import PLAN_LAG, SizePlan, resized
 from mediaanon.faces.tracker import HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
@@ -73,6 +75,7 @@ class FaceBlurrer:
         info = reader.info
         det_size = input_size(info.width, info.height, s.detector_size, "video")
         every = max(1, s.detect_every)
+        sparse = max(every, s.static_every)  # the widest stride: in static stretches (faces.motion)
         lanes = max(1, self.detector.runtime.lanes)
         coarse = input_size(info.width, info.height, s.coarse_size, "video") if s.coarse_size else None
         if not coarse or coarse[0] * coarse[1] >= det_size[0] * det_size[1] or s.batch_size > 1:
@@ -80,19 +83,21 @@ class FaceBlurrer:
         plan = SizePlan(det_size, coarse, (info.width, info.height), full_every=s.full_every, small_face=s.small_face,
                         hold=s.full_hold, lag=max(lanes, PLAN_LAG))
         report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every,
-                            coarse_size=plan.coarse if plan.adaptive else None)
+                            static_every=sparse, coarse_size=plan.coarse if plan.adaptive else None)
         cpu = report.cpu
         # a face must stay linked, and a face entering the picture masked, across the frames not detected
-        # (and, with coarse runs, back to the last full-size run that could have seen it small)
-        lead = max(s.lead, every - 1, s.full_every * every if plan.adaptive else 0)
-        tracker = FaceTracker(max(s.max_gap, every - 1), lead, s.growth)
+        # (and, with coarse runs, back to the last full-size run that could have seen it small), at the widest stride
+        lead = max(s.lead, sparse - 1, s.full_every * sparse if plan.adaptive else 0)
+        tracker = FaceTracker(max(s.max_gap, sparse - 1), lead, s.growth)
         cuts = SceneCuts(s.scene_threshold)
         motion = CameraMotion(info.width, info.height)
         # relative to the frame (face sizes scale with it), but never under 8 px/frame on small frames
         fast = max(FAST_MIN_PX, s.fast_motion * max(info.width, info.height)) if s.fast_motion > 0 else 0.0
-        schedule = DetectSchedule(every, fast)
+        schedule = DetectSchedule(every, fast, sparse, STILL * max(info.width, info.height))
+        normal = DetectSchedule(every, fast)  # the stride outside static stretches, for the gate to fall back on
+        gate = SparseGate(lag=max(lanes, PLAN_LAG))
         stop = threading.Event()
-        q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * every + 2)
+        q_in: queue.Queue = queue.Queue(maxsize=(lanes + 1) * max(1, s.batch_size) * sparse + 2)
         q_out: queue.Queue = queue.Queue(maxsize=4)
         errors: list[BaseException] = []
         values = rgb_to_yuv(s.style.color, info.full_range)
@@ -101,8 +106,9 @@ class FaceBlurrer:
         if screen is not None:
             screen.open((info.width, info.height), tb, values)
 
-        def prepared(f: DecodedFrame, scene: int, detect: bool, step: Any) -> tuple:
-            return f, (f.picture.to_rgb(det_size) if detect else None), scene, detect, step
+        def prepared(f: DecodedFrame, scene: int, detect: bool, step: Any, by_normal: bool, sparse: bool) -> tuple:
+            rgb = f.picture.to_rgb(det_size) if detect or by_normal else None
+            return f, rgb, scene, detect, step, by_normal, sparse
 
         def read() -> None:
             """Decode, find scene cuts and camera motion, and pick the frames to detect:
@@ -118,12 +124,18 @@ class FaceBlurrer:
                     scene = cuts.update(f.picture.to_rgb(SceneCuts.THUMB))
                     cut = prev_scene >= 0 and scene != prev_scene
                     step = motion.update(f.picture.planes[0], cut)
+                    n0 = schedule.static_frames
                     detect, before = schedule.decide(f.index, prev_scene < 0 or cut, step)
+                    by_normal, b_normal = normal.decide(f.index, prev_scene < 0 or cut, step) if sparse > every \
+                        else (detect, before)
                     if held is not None:  # a scene's last frame, and the frame before a whip pan, are detected
-                        _put(q_in, prepared(held[0], held[1], held[2] or before, held[3]), stop)
-                    held, prev_scene = (f, scene, detect, step.matrix() if step.known else None), scene
-                if held is not None:
-                    _put(q_in, prepared(held[0], held[1], True, held[3]), stop)  # the video's last frame too
+                        _put(q_in, prepared(held[0], held[1], held[2] or before, held[3], held[4] or b_normal,
+                                            held[5]), stop)
+                    held = (f, scene, detect, step.matrix() if step.known else None, by_normal,
+                            schedule.static_frames > n0)
+                    prev_scene = scene
+                if held is not None:  # the video's last frame too
+                    _put(q_in, prepared(held[0], held[1], True, held[3], True, held[5]), stop)
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 errors.append(exc)
             finally:
@@ -223,19 +235,21 @@ class FaceBlurrer:
             while True:
                 # keep `lanes` detector runs going; frames between detections ride along without
                 # taking a lane (counting them would leave a lane idle); block only when nothing is queued
-                while not done and len(inflight) < lanes * (every + 1) and \
+                while not done and len(inflight) < lanes * (sparse + 1) and \
                         sum(isinstance(j, Future) for _, j in inflight) < lanes:
                     batch, done = self._next_batch(q_in, stop, block=not inflight)
                     if errors:
                         raise errors[0]
                     if not batch:
                         break
+                    batch = [gate.pick(b) for b in batch]  # the static stride, or the normal one (faces.motion)
                     detects = any(b[3] for b in batch)
                     size = plan.choose(any(b[3] and b[2] != sized_scene for b in batch)) if detects else det_size
                     sized_scene = batch[-1][2] if detects else sized_scene
                     job = pool.submit(infer, batch, size) if pool is not None and detects else infer(batch, size)
                     if detects:
                         plan.record(size, lambda j=job, z=size: to_frame(_done(j)[0][0], z, (info.width, info.height)))
+                        gate.record(lambda j=job: [len(r) for r in _done(j)[0]])
                     inflight.append((batch, job))
                 if not inflight:
                     break
@@ -288,13 +302,14 @@ class FaceBlurrer:
         report.tracks = tracker.started
         report.scene_cuts = cuts.cuts
         report.fast_frames = schedule.fast_frames
+        report.static_frames = gate.sparse_frames
         report.fast_ranges = [[pts_list[a] * tb, pts_list[b] * tb] for a, b in schedule.fast_ranges]
         report.seconds = time.perf_counter() - t0
         report.full_runs = plan.full_runs if plan.adaptive else report.detector_runs
         cpu["encode_x264_and_other"] = max(0.0, time.process_time() - cpu0 - sum(cpu.values()))  # x264's threads
         cpu["total"] = time.process_time() - cpu0
-        log.info("detector ran on %d of %d frames (detect_every %d), %d at %dx%d", report.detector_runs,
-                 report.frames, every, report.full_runs, *det_size)
+        log.info("detector ran on %d of %d frames (detect_every %d; static_every %d on %d static frames), %d at %dx%d",
+                 report.detector_runs, report.frames, every, sparse, report.static_frames, report.full_runs, *det_size)
         for a, b in report.fast_ranges[:20]:
             log.info("fast camera motion %.3f-%.3f s: detector ran on every frame", a, b)
         for a, b in report.gap_ranges[:20]:

@@ -18,6 +18,7 @@ class BlurSettings:
     growth: float = 0.04  # per-frame growth of held/lead boxes
     scene_threshold: float = 27.0  # scene-cut sensitivity; 0 disables
     detect_every: int = 1  # run the detector on every n-th frame (and on both ends of each scene); the stage defaults to 2
+    static_every: int = 1  # stride in static stretches (still camera, little picture change; faces.motion); <= detect_every: off (as in the stage)
     fast_motion: float = 0.012  # camera motion (fraction of the long side per frame) above which every frame is detected; 0 never
     batch_size: int = 1  # frames per detector call
     crf: int = 18  # x264 quality
@@ -45,6 +46,8 @@ class FaceReport:
     detect_every: int = 1
     detector_runs: int = 0  # frames the detector ran on
     fast_frames: int = 0  # frames detected every frame because the camera moved fast (whip pans)
+    static_every: int = 1  # stride in static stretches (= detect_every: none)
+    static_frames: int = 0  # frames scheduled at static_every (still camera, little change)
     fast_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
     gap_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
     masks: dict[int, list] = field(default_factory=dict)  # frame index -> grown mask boxes drawn (faces.residuals)
@@ -68,7 +71,8 @@ class FaceReport:
             "gap_ranges": [[round(a, 3), round(b, 3)] for a, b in self.gap_ranges[:max_ranges]],
             "gap_ranges_total": len(self.gap_ranges), "scene_cuts": self.scene_cuts,
             "detect_every": self.detect_every, "detector_runs": self.detector_runs,
-            "fast_motion_frames": self.fast_frames,
+            "fast_motion_frames": self.fast_frames, "static_every": self.static_every,
+            "static_frames": self.static_frames,
             "fast_motion_ranges": [[round(a, 3), round(b, 3)] for a, b in self.fast_ranges[:max_ranges]],
             "detector_size": f"{self.detector_size[0]}x{self.detector_size[1]}", "provider": self.provider,
             "seconds": round(self.seconds, 3), "fps": round(self.fps, 2),

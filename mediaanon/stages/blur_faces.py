@@ -58,6 +58,7 @@ class BlurFacesOptions:
     lead: int = 5  # frames masked before a face's first detection (faces entering the picture are found late)
     scene_cut_threshold: float = 27.0  # picture change that marks a scene cut, which masks never cross; 0 disables
     detect_every: int = 2  # run the detector on every n-th frame (1..6) and interpolate tracked faces between; 1 = every frame. The first/last frame of the video and of each scene are always detected
+    static_every: int = 1  # in a static shot (camera measured still, no part of the picture changing much) run the detector on every n-th frame (1..12) instead; the first frame that changes returns to detect_every at once and the static stretch's last frame is detected too. Only while the last 8 detector runs found the same few (<= 2) faces: in a still crowd shot, faces CenterFace finds now and then need every run. Counted in static_frames; 1 or <= detect_every: off (the default until a wider check: 4 halves the detector runs of a talking head; bench/face_static.py)
     fast_motion: float = 0.012  # camera motion per frame, as a fraction of the frame's long side (0.012: 15 px at 1280; never under 8 px), above which every frame is detected (whip pans; logged); 0 never
     batch_size: int = 0  # frames per detector call; 0 = auto (1 on CPU, 8 on CUDA, where batching pays)
     crf: int = 18  # x264 quality of the masked video: lower is better and larger; 18 is visually lossless
@@ -98,6 +99,8 @@ class BlurFacesOptions:
             raise ValueError("repair_passes must be within 1..5 (repair: false switches repair off)")
         if not 1 <= self.detect_every <= 6:
             raise ValueError("detect_every must be within 1..6 (1 runs the detector on every frame)")
+        if not 1 <= self.static_every <= 12:
+            raise ValueError("static_every must be within 1..12 (1, or detect_every, keeps the normal stride)")
         if not 0 <= self.fast_motion <= 1:
             raise ValueError("fast_motion must be within 0..1 (a fraction of the frame's long side; 0 disables)")
         parse_size(self.detector_size)
@@ -131,7 +134,7 @@ class BlurFaces(Stage):
         self.settings = BlurSettings(
             threshold=o.threshold, mask_scale=o.mask_scale, style=style, detector_size=o.detector_size,
             max_gap=o.max_gap, lead=o.lead, scene_threshold=o.scene_cut_threshold, batch_size=batch,
-            detect_every=o.detect_every, fast_motion=o.fast_motion,
+            detect_every=o.detect_every, static_every=o.static_every, fast_motion=o.fast_motion,
             crf=o.crf, preset=o.preset, x264_params=o.x264_params, encoder_threads=context.threads,
             coarse_size=coarse_size(o, rt.device), full_every=o.full_every, small_face=o.small_face)
         self.blurrer = FaceBlurrer(self.detector, self.settings)
