@@ -235,13 +235,13 @@ def test_static_every_option_is_validated(value):
         BlurFacesOptions(static_every=value).validate()
     BlurFacesOptions(static_every=1).validate()
     BlurFacesOptions(static_every=12).validate()
-    assert BlurFacesOptions().static_every == BlurSettings().static_every == 1  # off by default (see the option)
+    assert BlurFacesOptions().static_every == 4 and BlurSettings().static_every == 1  # on in the stage, off in the library
 
 
 def test_static_every_reaches_the_blurrer():
     from tests._faces import blur_stage
 
-    assert blur_stage({"verify": False}).settings.static_every == 1
+    assert blur_stage({"verify": False}).settings.static_every == 4
     assert blur_stage({"verify": False, "static_every": 6}).blurrer.settings.static_every == 6
 
 
