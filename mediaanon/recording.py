@@ -42,6 +42,7 @@ class Recording:
     facts: set[str] = field(default_factory=set)
     key: dict[str, str] = field(default_factory=dict)  # marker -> original; written only on request, outside OUTDIR
     speakers: Any = None  # mediaanon.speakers.records.Diarization (turns and labels, never embeddings)
+    encoded_audio: dict[Path, Path] = field(default_factory=dict)  # final WAV track -> its AAC (media.output.encode_audio)
     _speech: np.ndarray | None = None
 
     @property

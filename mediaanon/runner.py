@@ -22,7 +22,7 @@ from mediaanon.errors import EXIT_FAILED, EXIT_OK, EXIT_REVIEW, InputError, Medi
 from mediaanon.hooks import Hook, Progress, no_hook
 from mediaanon.inputs import InputItem, bundle_id, discover
 from mediaanon.media import ffmpeg
-from mediaanon.media.output import write_media
+from mediaanon.media.output import encode_audio, write_media
 from mediaanon.media.probe import probe
 from mediaanon.pipeline import Pipeline
 from mediaanon.recording import Recording
@@ -102,6 +102,8 @@ def process(item: InputItem, outdir: Path, pipeline: Pipeline, *, id_from: str, 
                     continue
                 stage_logs.append(run_stage(stage, rec, hook))
             if aside is not None:
+                stage_name = "write_bundle"
+                encode_audio(rec)  # the audio is final: encode it while the faces still run
                 stage_name = aside.stage.name
                 aside.finish()
         except Exception:

@@ -45,7 +45,8 @@ def mux_video_args(video_src: Path, tracks: list[Path], copy_audio_from: Path | 
     if tracks:
         for i in range(len(tracks)):
             args += ["-map", f"{i + 1}:a:0"]
-        args += ["-c:a", "aac", "-b:a", "192k"]
+        encoded = all(t.suffix == ".m4a" for t in tracks)  # made by encode_audio while the faces ran
+        args += ["-c:a", "copy"] if encoded else ["-c:a", "aac", "-b:a", "192k"]
     elif copy_audio_from is not None and n_audio:
         args += ["-map", f"{len(tracks) + 1}:a", "-c:a", "copy"]
     args += ["-sn", "-dn", *ffmpeg.STRIP_METADATA, "-movflags", "+faststart", str(dst)]
@@ -61,6 +62,22 @@ def mux_audio_args(tracks: list[Path], fmt: str, dst: Path) -> list[str]:
     for i in range(len(tracks)):
         args += ["-map", f"{i}:a:0"]
     return args + ["-c:a", codec, *extra, *ffmpeg.STRIP_METADATA, str(dst)]
+
+
+def encode_audio(rec: Any) -> None:
+    """AAC-encode a video recording's final audio tracks now, for ``write_media`` to copy.
+
+    Why: the audio stages end long before ``blur_faces`` (they run alongside it), and encoding a
+    long interview's track took ~4 s of the bundle writing that came after the faces.  The
+    encoded file is used only while its WAV is still the recording's current track.
+    """
+    if rec.kind != "video" or "audio_edited" not in rec.facts:
+        return
+    for i, t in enumerate(rec.audio_tracks):
+        dst = rec.scratch / f"audio_out_{i}.m4a"
+        ffmpeg.run(ffmpeg.base_args() + ["-i", str(t), "-map", "0:a:0", "-c:a", "aac", "-b:a", "192k",
+                                         *ffmpeg.STRIP_METADATA, str(dst)], what=f"encode audio track {i}")
+        rec.encoded_audio[t] = dst
 
 
 def write_media(rec: Any, dest_dir: Path, out: Any) -> tuple[Path, Probe | None] | None:
@@ -85,6 +102,8 @@ def write_media(rec: Any, dest_dir: Path, out: Any) -> tuple[Path, Probe | None]
         src = rec.video if rec.video is not None else rec.source
         n_audio = len(rec.probe.audio_streams)
         tracks = list(rec.audio_tracks) if edited_audio else []
+        if tracks and all(t in rec.encoded_audio for t in tracks):
+            tracks = [rec.encoded_audio[t] for t in tracks]
         argv = mux_video_args(src, tracks, None if edited_audio else rec.source, n_audio, dst)
         ffmpeg.run(argv, what="write media.mp4")
         return dst, verify(rec.probe, dst, expect_video=True, n_audio=n_audio, max_drift=out.max_duration_drift)

@@ -33,17 +33,22 @@ NUMBER_WORDS = frozenset(
 NOT_NAMES = frozenset("i i'm i've i'll i'd ok okay".split())
 
 
-def thumbnails(media: Path, times: Iterable[float], width: int = THUMB_WIDTH) -> dict[float, str]:
+def thumbnails(media: Path, times: Iterable[float], width: int = THUMB_WIDTH,
+               exact: Iterable[float] | None = None) -> dict[float, str]:
     """time → JPEG data URI of the *anonymized* frame at that time.
+
+    Times not in ``exact`` (an even overview) show the key frame at or before them, keyed by its
+    own time: a seek then decodes one frame instead of up to a GOP (x264 puts a key frame every
+    ~8 s), which made the report the slowest part of writing a long interview's bundle.
 
     One PyAV container for all of them, a keyframe seek per time (times in
     order, so a time within the same GOP just decodes on): the cost is a few
     GOPs per thumbnail, whatever the length of the recording.
     """
     import av
-    import cv2
 
     wanted = sorted(set(round(max(0.0, x), 2) for x in times))
+    precise = None if exact is None else {round(max(0.0, x), 2) for x in exact}
     out: dict[float, str] = {}
     if not wanted:
         return out
@@ -54,6 +59,13 @@ def thumbnails(media: Path, times: Iterable[float], width: int = THUMB_WIDTH) ->
         frames = None
         current = None
         for t in wanted:
+            if precise is not None and t not in precise:
+                container.seek(int(t / tb), stream=stream, backward=True)
+                frames, current = container.decode(stream), None
+                key = next(frames, None)
+                if key is not None and key.pts is not None:
+                    _encode(out, round(key.pts * tb, 2), key, width)
+                continue
             if current is None or current.pts is None or current.pts * tb > t or t - current.pts * tb > 2.0:
                 container.seek(int(t / tb), stream=stream, backward=True)
                 frames = container.decode(stream)
@@ -67,12 +79,18 @@ def thumbnails(media: Path, times: Iterable[float], width: int = THUMB_WIDTH) ->
             except StopIteration:
                 if current is None:
                     break
-            h = max(2, round(current.height * width / current.width / 2) * 2)
-            rgb = current.to_ndarray(format="rgb24", width=width, height=h)
-            ok, jpg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
-            if ok:
-                out[t] = "data:image/jpeg;base64," + base64.b64encode(jpg.tobytes()).decode("ascii")
+            _encode(out, t, current, width)
     return out
+
+
+def _encode(out: dict[float, str], t: float, frame: Any, width: int) -> None:
+    import cv2
+
+    h = max(2, round(frame.height * width / frame.width / 2) * 2)
+    rgb = frame.to_ndarray(format="rgb24", width=width, height=h)
+    ok, jpg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    if ok:
+        out[t] = "data:image/jpeg;base64," + base64.b64encode(jpg.tobytes()).decode("ascii")
 
 
 def loudness(media: Path, streams: int, duration: float, bins: int = 400) -> list[float]:
