@@ -34,12 +34,13 @@ NOT_NAMES = frozenset("i i'm i've i'll i'd ok okay".split())
 
 
 def thumbnails(media: Path, times: Iterable[float], width: int = THUMB_WIDTH,
-               exact: Iterable[float] | None = None) -> dict[float, str]:
+               exact: Iterable[float] | None = None, slack: float = 0.0) -> dict[float, str]:
     """time → JPEG data URI of the *anonymized* frame at that time.
 
-    Times not in ``exact`` (an even overview) show the key frame at or before them, keyed by its
-    own time: a seek then decodes one frame instead of up to a GOP (x264 puts a key frame every
-    ~8 s), which made the report the slowest part of writing a long interview's bundle.
+    Times not in ``exact`` (an even overview) may show the key frame at or before them, keyed by
+    its own time, when it lies within ``slack`` seconds and no other time took it: a seek then
+    decodes one frame instead of up to a GOP (x264 puts a key frame every ~8 s), which made the
+    report the slowest part of writing a long interview's bundle.  Otherwise the exact frame.
 
     One PyAV container for all of them, a keyframe seek per time (times in
     order, so a time within the same GOP just decodes on): the cost is a few
@@ -59,13 +60,15 @@ def thumbnails(media: Path, times: Iterable[float], width: int = THUMB_WIDTH,
         frames = None
         current = None
         for t in wanted:
-            if precise is not None and t not in precise:
+            if precise is not None and t not in precise and slack > 0:
                 container.seek(int(t / tb), stream=stream, backward=True)
                 frames, current = container.decode(stream), None
                 key = next(frames, None)
-                if key is not None and key.pts is not None:
-                    _encode(out, round(key.pts * tb, 2), key, width)
-                continue
+                at = round(key.pts * tb, 2) if key is not None and key.pts is not None else None
+                if at is not None and t - slack <= at <= t and at not in out:
+                    _encode(out, at, key, width)
+                    continue
+                current = key  # decode on from that key frame to t
             if current is None or current.pts is None or current.pts * tb > t or t - current.pts * tb > 2.0:
                 container.seek(int(t / tb), stream=stream, backward=True)
                 frames = container.decode(stream)

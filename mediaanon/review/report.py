@@ -57,7 +57,7 @@ def context(bundle: Path, document: dict[str, Any], thumbs: bool = True) -> dict
                 for t in _around(r.get("t0"), r.get("t1"))]
         for rep in (faces.get("verify") or {}).get("repairs", []):
             warn += [r[0] for r in rep.get("ranges", [])[:10]]
-        pics = evidence.thumbnails(media, even + warn, exact=warn)  # the overview at key frames
+        pics = evidence.thumbnails(media, even + warn, exact=warn, slack=duration / SAMPLES / 2)  # overview: key frames
         warned = {round(max(0.0, t), 2) for t in warn}
         sheet = [{"t": t, "src": src, "warning": t in warned} for t, src in sorted(pics.items())]
     bleeps = (bleep.get("leak_check") or {}).get("bleeped_ranges") or bleep.get("ranges") or []
