@@ -27,10 +27,12 @@ ALLOWED_FORMAT_TAGS = {"major_brand", "minor_version", "compatible_brands", "enc
 ALLOWED_STREAM_TAGS = {"handler_name", "vendor_id", "language", "encoder"}
 
 
-def mux_video_args(video_src: Path, tracks: list[Path], copy_audio_from: Path | None, n_audio: int, dst: Path) -> list[str]:
+def mux_video_args(video_src: Path, tracks: list[Path], copy_audio_from: Path | None, n_audio: int, dst: Path,
+                   encoded: bool = False) -> list[str]:
     """argv: one video stream plus every audio stream into an MP4.
 
-    ``tracks`` are our processed WAVs (encoded to AAC); when the audio was not
+    ``tracks`` are our processed WAVs (encoded to AAC), or with ``encoded`` their AAC
+    files from :func:`encode_audio` (copied); when the audio was not
     edited, ``copy_audio_from`` names the input whose audio streams are copied
     bit-for-bit (the ``faces`` preset: "audio copied as is").
     """
@@ -45,8 +47,7 @@ def mux_video_args(video_src: Path, tracks: list[Path], copy_audio_from: Path | 
     if tracks:
         for i in range(len(tracks)):
             args += ["-map", f"{i + 1}:a:0"]
-        encoded = all(t.suffix == ".m4a" for t in tracks)  # made by encode_audio while the faces ran
-        args += ["-c:a", "copy"] if encoded else ["-c:a", "aac", "-b:a", "192k"]
+        args += ["-c:a", "copy"] if encoded else ["-c:a", AUDIO_CODECS["m4a"][0], *AUDIO_CODECS["m4a"][1]]
     elif copy_audio_from is not None and n_audio:
         args += ["-map", f"{len(tracks) + 1}:a", "-c:a", "copy"]
     args += ["-sn", "-dn", *ffmpeg.STRIP_METADATA, "-movflags", "+faststart", str(dst)]
@@ -75,8 +76,7 @@ def encode_audio(rec: Any) -> None:
         return
     for i, t in enumerate(rec.audio_tracks):
         dst = rec.scratch / f"audio_out_{i}.m4a"
-        ffmpeg.run(ffmpeg.base_args() + ["-i", str(t), "-map", "0:a:0", "-c:a", "aac", "-b:a", "192k",
-                                         *ffmpeg.STRIP_METADATA, str(dst)], what=f"encode audio track {i}")
+        ffmpeg.run(mux_audio_args([t], "m4a", dst), what=f"encode audio track {i}")
         rec.encoded_audio[t] = dst
 
 
@@ -102,9 +102,10 @@ def write_media(rec: Any, dest_dir: Path, out: Any) -> tuple[Path, Probe | None]
         src = rec.video if rec.video is not None else rec.source
         n_audio = len(rec.probe.audio_streams)
         tracks = list(rec.audio_tracks) if edited_audio else []
-        if tracks and all(t in rec.encoded_audio for t in tracks):
+        encoded = bool(tracks) and all(t in rec.encoded_audio for t in tracks)
+        if encoded:
             tracks = [rec.encoded_audio[t] for t in tracks]
-        argv = mux_video_args(src, tracks, None if edited_audio else rec.source, n_audio, dst)
+        argv = mux_video_args(src, tracks, None if edited_audio else rec.source, n_audio, dst, encoded)
         ffmpeg.run(argv, what="write media.mp4")
         return dst, verify(rec.probe, dst, expect_video=True, n_audio=n_audio, max_drift=out.max_duration_drift)
     # audio input
