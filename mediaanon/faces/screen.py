@@ -29,7 +29,7 @@ from typing import Any
 
 from mediaanon.faces import residuals
 from mediaanon.faces.fills import FillStyle, apply_planes, grow
-from mediaanon.faces.verify import SCAN_LONG_SIDE, TILE_LONG_SIDE, Residual, VerifyReport, _scan_size
+from mediaanon.faces.verify import SCAN_LONG_SIDE, TILE_LONG_SIDE, VerifyReport, _scan_size
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,6 @@ class OutputScreen:
         self._cpu: list[float] = []  # scan CPU seconds, appended by the pool's threads
         self._pool: ThreadPoolExecutor | None = None
         self._t0 = time.perf_counter()
-        self._last_hit = -10
         self._upto = -1  # every scan of the frames up to here is judged
 
     def open(self, size: tuple[int, int], time_base: float, values: Any) -> None:
@@ -207,7 +206,7 @@ class OutputScreen:
         rel = [(a / e.size[0], b / e.size[1], c / e.size[0], d / e.size[1], s) for a, b, c, d, s in faces]
         e.scans += 1
         if e.scans == 1:
-            self._first(i, t, rel)
+            self.result.first.add(i, t, rel)  # the raw hits, counted as a scan of the written file counts them
         judged = residuals.judge([(i, t, rel)] if rel else [], {i: e.boxes[:e.scan_boxes]}, self.width,
                                  self.height, self.style.ellipse)
         if e.scans == 1:
@@ -230,19 +229,3 @@ class OutputScreen:
                 self._draw(other, grown, e.repairs)
         for j in range(self.window[-1].frame.index + 1, i + self.pad + 1):
             self.planned.setdefault(j, []).append((grown, e.repairs))
-
-    def _first(self, i: int, t: float, rel: list) -> None:
-        """The first scan's raw hits, counted as a scan of the written file counts them."""
-        rep = self.result.first
-        rep.frames_scanned += 1
-        if not rel:
-            return
-        rep.frames_with_faces += 1
-        rep.detections += len(rel)
-        score = max(x[4] for x in rel)
-        if rep.ranges and self._last_hit == i - self.every:
-            r = rep.ranges[-1]
-            r.end, r.frames, r.max_score = t, r.frames + 1, max(r.max_score, score)
-        else:
-            rep.ranges.append(Residual(t, t, 1, score))
-        self._last_hit = i

@@ -70,6 +70,23 @@ class VerifyReport:
     ranges: list[Residual] = field(default_factory=list)
     seconds: float = 0.0
     hits: list = field(default_factory=list)  # (frame index, seconds, [(x1, y1, x2, y2, score) in 0..1]): judged by faces.residuals
+    last_hit: int = -10  # frame index of the latest hit (a hit ``every`` frames later extends its range)
+
+    def add(self, index: int, t: float, rel: list) -> None:
+        """One scanned frame and its faces (relative boxes); consecutive hits form one range."""
+        self.frames_scanned += 1
+        if not rel:
+            return
+        self.hits.append((index, t, rel))
+        self.frames_with_faces += 1
+        self.detections += len(rel)
+        score = max(x[4] for x in rel)
+        if self.ranges and self.last_hit == index - self.every:
+            r = self.ranges[-1]
+            r.end, r.frames, r.max_score = t, r.frames + 1, max(r.max_score, score)
+        else:
+            self.ranges.append(Residual(t, t, 1, score))
+        self.last_hit = index
 
     @property
     def clean(self) -> bool:
@@ -198,29 +215,12 @@ class FaceVerifier:
         every = max(1, every)
         self._ready()
         rep = VerifyReport(self.name, every, self.tiles)
-        current: Residual | None = None
-        last_hit = -10
         inflight: deque = deque()
         cap = TILE_LONG_SIDE if self.tiles > 1 else SCAN_LONG_SIDE  # tiles are cut from the bigger frame
 
         def take(index: int, pts: int, faces: list, size: tuple[int, int] = (1, 1)) -> None:
-            nonlocal current, last_hit
-            rep.frames_scanned += 1
-            if not faces:
-                return
-            t = pts * tb
-            rep.hits.append((index, t, [(a / size[0], b / size[1], c / size[0], d / size[1], s)
-                                        for a, b, c, d, s in faces]))
-            rep.frames_with_faces += 1
-            rep.detections += len(faces)
-            score = max(x[4] for x in faces)
-            if current is not None and last_hit == index - every:
-                current.end, current.frames = t, current.frames + 1
-                current.max_score = max(current.max_score, score)
-            else:
-                current = Residual(t, t, 1, score)
-                rep.ranges.append(current)
-            last_hit = index
+            rep.add(index, pts * tb, [(a / size[0], b / size[1], c / size[0], d / size[1], s)
+                                      for a, b, c, d, s in faces])
 
         with VideoReader(path) as reader, ThreadPoolExecutor(self.workers, thread_name_prefix="verify") as pool:
             tb = float(reader.info.time_base)
