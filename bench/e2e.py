@@ -64,9 +64,9 @@ def timed(argv: list[str], **kw) -> tuple[subprocess.CompletedProcess, float, fl
     return proc, wall, cpu, after.ru_maxrss / 1024
 
 
-def run_ours(clip: Path, outdir: Path) -> tuple[float, float, dict]:
+def run_ours(clip: Path, outdir: Path, sets: list[str] = ()) -> tuple[float, float, dict]:
     argv = [sys.executable, "-m", "mediaanon", "run", str(clip), "-o", str(outdir), "--names", str(NAMES),
-            "--overwrite", "-q"]
+            "--overwrite", "-q", *[a for kv in sets for a in ("--set", kv)]]
     proc, wall, cpu, _ = timed(argv, cwd=REPO)
     if proc.returncode != 0:
         raise RuntimeError(f"mediaanon failed: {proc.stderr[-800:]}")
@@ -108,6 +108,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="a 20 s clip")
     ap.add_argument("--seconds", type=float, default=0, help="clip length (default 60, --quick 20)")
     ap.add_argument("--no-glue", action="store_true", help="skip the anchor run (ours only)")
+    ap.add_argument("--set", action="append", default=[], metavar="STAGE.KEY=VALUE",
+                    help="a stage option for our run (as mediaanon run --set), e.g. blur_faces.full_every=12")
     ap.add_argument("--glue-text", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.glue_text:
@@ -119,7 +121,7 @@ def main() -> int:
     seconds = args.seconds or (20.0 if args.quick else 60.0)
     work = Path(tempfile.mkdtemp(prefix="bench_e2e_"))
     clip = make_clip(work / "interview_720p.mp4", seconds)
-    wall, cpu, log = run_ours(clip, work / "out")
+    wall, cpu, log = run_ours(clip, work / "out", args.set)
     rss = log.get("peak_rss_mb", 0)
     rss = max(rss.values()) if isinstance(rss, dict) else rss  # {"self", "children"} in the log
     print(f"e2e: clip {seconds:.0f} s 1280x720 30 fps, default preset; ours RTF {wall / seconds:.3f} "

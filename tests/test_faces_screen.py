@@ -93,10 +93,13 @@ def test_a_face_is_masked_with_its_pad_and_rechecked_before_it_is_written():
     def once():
         v = Squares(delay=0.001)
         s = screen_for(v, pad=2)
-        return run(s, [frame(i, i in faces) for i in range(30)]), s.result.summary()
+        out = run(s, [frame(i, i in faces) for i in range(30)])
+        once.calls = v.calls
+        return out, s.result.summary()
 
     faces = {10, 11, 12}
     out, summary = once()
+    assert once.calls == 30 + 3  # each frame once, and the three hits once more after their repair
     assert [f.index for f, _ in out] == list(range(30))
     repaired = {f.index for f, boxes in out if boxes}
     assert repaired == set(range(8, 15))  # the hits' frames and two either side
@@ -105,7 +108,9 @@ def test_a_face_is_masked_with_its_pad_and_rechecked_before_it_is_written():
     assert summary["unresolved_faces"] == 0 and summary["repaired_frames"] == 7
     # frames 11 and 12 are scanned as the blurrer left them too, so their hits pad the repair as well
     assert summary["residual_frames"] == 3 and summary["repairs"][0]["frames"] == 3
-    assert summary["repairs"][0]["rescanned_frames"] >= 7  # every repaired frame, scanned again
+    # the hits' frames are scanned again after their repair; the pad frames were judged clean already,
+    # and masks added to a clean picture cannot uncover a face, so they are not
+    assert summary["repairs"][0]["rescanned_frames"] == 3
     again, summary2 = once()  # scans finish out of order: the outcome does not depend on it
     assert summary2 | {"seconds": 0} == summary | {"seconds": 0}
     assert all(a.picture.buf.tobytes() == b.picture.buf.tobytes() for (a, _), (b, _) in zip(out, again))
