@@ -133,8 +133,9 @@ def covered(src: Path, out: Path, truth) -> list[tuple[tuple, float, bool]]:
     return res
 
 
-def run_ours(src: Path, outdir: Path, every: int | None) -> Path:
+def run_ours(src: Path, outdir: Path, every: int | None, extra: list[str] = ()) -> Path:
     sets = ["--set", "blur_faces.verify=false"] + (["--set", f"blur_faces.detect_every={every}"] if every else [])
+    sets += [a for kv in extra for a in ("--set", f"blur_faces.{kv}")]
     subprocess.run([sys.executable, "-m", "mediaanon", "run", "-p", "faces", "-o", str(outdir), "--overwrite", "-q",
                     *sets, str(src)], check=True, cwd=REPO, capture_output=True)
     return outdir / src.stem / "media.mp4"
@@ -154,6 +155,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="face sizes 24 and 48 px, 8 frames per segment")
     ap.add_argument("--tools", default="ours,ours(every=1),deface", help="comma-separated subset to run")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a blur_faces option for our runs, e.g. full_every=12")
     args = ap.parse_args()
     if not (MEDIA / "images" / "dlib_faces" / "training.xml").exists():
         print(f"face_motion: skipped, {MEDIA}/images/dlib_faces not present")
@@ -162,7 +165,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench_motion_"))
     video = tmp / "motion.mp4"
     truth = build_video(video, sizes, frames)
-    runs = {"ours": lambda: run_ours(video, tmp / "ours", None), "ours(every=1)": lambda: run_ours(video, tmp / "ours1", 1),
+    runs = {"ours": lambda: run_ours(video, tmp / "ours", None, args.set),
+            "ours(every=1)": lambda: run_ours(video, tmp / "ours1", 1, args.set),
             "deface": lambda: run_deface(video, tmp / "deface.mp4")}
     res = {}
     runs = {k: v for k, v in runs.items() if k in args.tools.split(",")}

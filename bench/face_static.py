@@ -86,6 +86,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=0, help="interview clip length (default 60, --quick 20)")
     ap.add_argument("--every", default="", help="static_every values, comma-separated (default 2,3,4,6; --quick 2,4)")
     ap.add_argument("--no-clips", action="store_true", help="the interview clip only")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a blur_faces option for every compared run (not the every-frame truth), e.g. full_every=12")
     args = ap.parse_args()
     if not (MEDIA / FACE_CLIP).exists():
         print(f"face_static: skipped, {MEDIA / FACE_CLIP} not present")
@@ -107,6 +109,7 @@ def measure(args: argparse.Namespace, values: list[int], seconds: float, work: P
         clips += [(rel, split, MEDIA / "video" / rel) for split, rels in (("tuned", TUNED), ("held-out", HELD_OUT))
                   for rel in rels if (MEDIA / "video" / rel).exists()]
     sums: dict[tuple[str, int], list[int]] = {}
+    extra = dict(kv.split("=", 1) for kv in args.set)  # strings: the stage's options parser converts them
     for name, split, src in clips:
         # the every-frame run's own detections (no mask growth, no held or interpolated masks)
         truth, size, _ = run({"detect_every": 1, "static_every": 1, "coarse_size": "off", "mask_scale": 1.0,
@@ -115,7 +118,7 @@ def measure(args: argparse.Namespace, values: list[int], seconds: float, work: P
         base = None
         for v in values:
             t0 = time.perf_counter()
-            rep, _, _ = run({"detect_every": 2, "static_every": v}, src, work / f"s{v}.mp4")
+            rep, _, _ = run({**extra, "detect_every": 2, "static_every": v}, src, work / f"s{v}.mp4")
             wall = time.perf_counter() - t0
             cov = coverage(truth.masks, rep.masks, size)
             before = before or cov
