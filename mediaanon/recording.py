@@ -71,6 +71,15 @@ class Recording:
             self._speech = ffmpeg.read_mono(self.source, self.scratch, SPEECH_RATE, n)
         return self._speech
 
+    def drop_speech(self) -> None:
+        """Free the cached mix (an hour is 230 MB) once the stages that read it are done.
+
+        The leak check re-transcribes the bleeped tracks and runs while the faces are
+        still masked, at the run's memory peak; :meth:`speech` decodes the mix again
+        if a later stage asks for it.
+        """
+        self._speech = None
+
     def speech_of(self, path: Path) -> np.ndarray:
         """Mono 16 kHz float32 of an arbitrary file (e.g. a processed track)."""
         return ffmpeg.read_mono(path, self.scratch, SPEECH_RATE, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pytest
 
 from mediaanon.audio import bleep, leakcheck
@@ -163,10 +164,13 @@ def test_stage_end_to_end_logs_no_names(ami, media, tmp_path, caplog):
     src = media(AMI)
     rec = Recording("ami", src, probe(src), tmp_path)
     rec.transcript, rec.pii = transcript, spans
+    mix = rec.speech().copy()
     stage = BleepPii({"strict": True}, RunContext())
     with caplog.at_level(logging.DEBUG):
         summary = stage(rec, no_hook)
     assert summary["leak_check"]["leaks"] == 0 and summary["intervals"] >= 2
+    # the cached 16-kHz mix is freed before the re-transcription (the run's memory peak) and comes back on demand
+    assert rec._speech is None and np.array_equal(rec.speech(), mix)
     assert rec.audio_tracks[0].parent == tmp_path and rec.audio_tracks[0].name.startswith("audio_bleeped")
     import soundfile as sf
 

@@ -129,6 +129,7 @@ class BleepPii(Stage):
                                ramp_s=o.ramp, offset=first)
 
         del items  # leakrepair takes the strings from the transcript itself and keeps them to itself
+        recording.drop_speech()  # it reads the bleeped tracks, not the original mix: 230 MB an hour less at the peak
         recording.audio_tracks, result = leakrepair.check_and_repair(
             recording, paths, intervals, spans, self.engine.transcribe, edit, threshold=o.leak_threshold,
             pad=(o.pad_before, o.pad_after), passes=o.repair_passes if o.repair else 0)
