@@ -19,7 +19,7 @@ scanned again, at most ``passes`` repairs are triggered by any one frame, and
 what a frame's last scan still finds is reported as unresolved.  A frame
 already judged clean that only a neighbour's pad reaches is not scanned again:
 its final state is the clean picture with more masks on it, and masks only
-ever hide pixels (on the talking head this is ~1/4 of the rescans).
+ever hide pixels (on the 229-s talking head: 3,083 -> 2,533 rescans).
 """
 from __future__ import annotations
 
@@ -173,8 +173,8 @@ class OutputScreen:
         """Judge every scan of the frames up to ``upto``, in frame order, and the rescans they need.
 
         A frame a repair drew on (unless a judged scan of it was already clean) is scanned again
-        once every frame within ``pad`` after it is
-        judged (at the end: at once), so a run of hits costs one rescan per frame, not one per hit.
+        once every frame within ``pad`` after it is judged (at the end: at once), so a run of hits
+        costs one rescan per frame, not one per hit.
         Only the frame count decides when a scan is judged, never thread timing, so the masks
         drawn and every count are the same on every run.
         """

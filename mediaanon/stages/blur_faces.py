@@ -52,7 +52,7 @@ class BlurFacesOptions:
     mosaic_size: int = 20  # mosaic cell size in pixels (deface's default)
     detector_size: str = "auto"  # detector input: auto (frame size up to 1280 px long side, 1920 for images), native, WxH or a long side
     coarse_size: str = "auto"  # cheaper detector input for runs where all faces are large (faces.sizing): auto (640 px long side on the CPU with detector_size auto), off, WxH or a long side
-    full_every: int = 12  # with a coarse size: every n-th detector run (and each scene's first) at detector_size, so small faces are found; a face first found there is masked back to the previous one. 12 (was 6) halves the full-size runs of a talking head at the same coverage on the face benches (bench/face_small.py, face_coverage, face_motion, face_static)
+    full_every: int = 12  # with a coarse size: every n-th detector run (and each scene's first) at detector_size, so small faces are found; a face first found there is masked back to the previous one. 12 (was 6) halves the full-size runs of a talking head at the same coverage on bench/face_small.py, face_coverage, face_motion and face_static's interview clip (its real clips not re-run with 12)
     small_face: float = 24.0  # with a coarse size: a face under this many px at the coarse input keeps the full size for a while
     max_gap: int = 12  # frames a tracked face stays masked without a detection (interpolated, or held after the last one)
     lead: int = 5  # frames masked before a face's first detection (faces entering the picture are found late)
