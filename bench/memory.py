@@ -71,6 +71,7 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--audio-only", action="store_true", help="the interview's audio track only (FLAC)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder in /tmp")
+    ap.add_argument("--trace", type=Path, help="write the samples (seconds, MiB) here, to line them up with the stages")
     args = ap.parse_args()
     if not args.audio_only and not (MEDIA / CLIP).exists():
         print(f"memory: skipped, {MEDIA / CLIP} not present")
@@ -88,6 +89,8 @@ def main() -> int:
         samples.append((time.perf_counter() - t0, tree_rss(ps)))
         time.sleep(1.0)
     wall = time.perf_counter() - t0
+    if args.trace:
+        args.trace.write_text("".join(f"{t:.1f}\t{r / MIB:.0f}\n" for t, r in samples))
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.returncode not in (0, 4):  # 4: done, the verdict says review
         print(f"memory: mediaanon failed ({proc.returncode}): {err[-500:]}")
