@@ -92,3 +92,20 @@ def test_diarization_does_not_rerun_silero_when_the_transcript_has_probabilities
     assert regions.speech_regions(audio, t) == expected and expected
     with pytest.raises(AssertionError, match="Silero ran again"):  # and without them it does run
         regions.speech_regions(audio, Transcript([], "en"))
+
+
+@pytest.mark.parametrize("extra", [0, 470])  # aligned; the zeroed 64-sample tail reaching into speech
+def test_probabilities_built_batch_by_batch_equal_theirs_bit_for_bit(recordings, extra):
+    """Over 10,000 frames (more than one network batch) and every way the end can fall in a frame:
+    the batch-at-a-time build holds a batch, not two copies of the hour, and changes no bit."""
+    from faster_whisper.vad import get_vad_model
+
+    speech = np.tile(np.concatenate(recordings), 12)
+    audio = np.concatenate([speech, speech[: vad.FRAME * 700 + extra]])  # 2 batches and a part (or aligned)
+    assert len(audio) // vad.FRAME > 2 * vad.BATCH
+    padded = np.pad(audio, (0, vad.FRAME - len(audio) % vad.FRAME))
+    theirs = np.asarray(get_vad_model()(padded.copy()), np.float32).reshape(-1)
+    ours = vad.speech_probs(audio)
+    assert ours.samples == len(audio) and ours.probs.dtype == np.float32
+    assert np.array_equal(ours.probs, theirs)
+    assert (theirs > 0.5).mean() > 0.3  # real speech, not silence matched to silence

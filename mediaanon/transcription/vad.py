@@ -40,13 +40,45 @@ def detect_speech(audio: np.ndarray, threshold: float, min_silence_ms: int, spee
     return regions_from_probs(probs, threshold, min_silence_ms, speech_pad_ms)
 
 
+CONTEXT = 64  # samples of the previous frame Silero sees before each frame
+BATCH = 10000  # frames per network call, as faster-whisper's ``SileroVADModel.__call__``
+
+
 def speech_probs(audio: np.ndarray) -> SpeechProbs:
-    """Silero's per-frame speech probabilities, computed as ``get_speech_timestamps`` does."""
+    """Silero's per-frame speech probabilities, computed as ``get_speech_timestamps`` does.
+
+    Bit for bit what ``get_vad_model()(padded)`` returns (``tests/test_transcribe_vad.py``),
+    but built one network batch at a time.  Why: faster-whisper's call pads a copy of the whole
+    input and then builds a second, context-widened copy of it before the first batch runs;
+    for an hour of 16 kHz audio that is 470 MB held at once beside the audio itself, and it
+    was the peak of the audio stages.  Here at most one batch (23 MB) exists; the recurrent
+    state is carried across batches exactly as their loop carries it.
+    """
     from faster_whisper.vad import get_vad_model
 
     audio = np.asarray(audio, np.float32)
-    padded = np.pad(audio, (0, FRAME - audio.shape[0] % FRAME))  # a whole frame when already aligned, like theirs
-    return SpeechProbs(np.asarray(get_vad_model()(padded), np.float32).reshape(-1), int(audio.shape[0]), FRAME)
+    n = int(audio.shape[0])
+    frames = n // FRAME + 1  # a whole frame of padding when already aligned, like theirs
+    session = get_vad_model().session
+    h = np.zeros((1, 1, 128), np.float32)
+    c = np.zeros((1, 1, 128), np.float32)
+    outputs = []
+    for first in range(0, frames, BATCH):
+        last = min(first + BATCH, frames)
+        batch = np.zeros((last - first, CONTEXT + FRAME), np.float32)
+        lo = first * FRAME - CONTEXT  # the batch's samples, with the context of its first frame
+        block = np.zeros((last - first) * FRAME + CONTEXT, np.float32)
+        have = audio[max(lo, 0) : min(last * FRAME, n)]
+        block[max(-lo, 0) : max(-lo, 0) + len(have)] = have
+        if last == frames:
+            block[-CONTEXT:] = 0  # theirs zeroes the last frame's tail in place (its context row is rolled to frame 0)
+        batch[:, CONTEXT:] = block[CONTEXT:].reshape(-1, FRAME)
+        batch[:, :CONTEXT] = block[: (last - first) * FRAME].reshape(-1, FRAME)[:, :CONTEXT]
+        if first == 0:
+            batch[0, :CONTEXT] = 0
+        out, h, c = session.run(None, {"input": batch, "h": h, "c": c})
+        outputs.append(np.asarray(out, np.float32).reshape(-1))
+    return SpeechProbs(np.concatenate(outputs), n, FRAME)
 
 
 def regions_from_probs(probs: SpeechProbs, threshold: float, min_silence_ms: int, speech_pad_ms: int,
