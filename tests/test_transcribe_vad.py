@@ -109,3 +109,20 @@ def test_probabilities_built_batch_by_batch_equal_theirs_bit_for_bit(recordings,
     assert ours.samples == len(audio) and ours.probs.dtype == np.float32
     assert np.array_equal(ours.probs, theirs)
     assert (theirs > 0.5).mean() > 0.3  # real speech, not silence matched to silence
+
+
+def test_spliced_speech_slices_equal_slices_of_the_concatenation():
+    """The decoder's pieces come from the spliced view; every slice must be the concatenation's."""
+    rng = np.random.default_rng(7)
+    audio = rng.standard_normal(50_000).astype(np.float32)
+    chunks = [vad.SpeechChunk(100, 2_000), vad.SpeechChunk(2_000, 2_000), vad.SpeechChunk(2_500, 9_000),
+              vad.SpeechChunk(9_001, 9_002), vad.SpeechChunk(30_000, 50_000)]
+    whole = np.concatenate([audio[c.start:c.end] for c in chunks])
+    spliced = vad.cut(audio, chunks)
+    assert len(spliced) == len(whole)
+    cuts = [0, 1, 1_899, 1_900, 1_901, 8_400, 8_401, 8_402, len(whole) - 1, len(whole)]
+    for lo in cuts:
+        for hi in cuts:
+            got = spliced[lo:hi]
+            assert got.dtype == np.float32 and np.array_equal(got, whole[lo:hi]), (lo, hi)
+    assert np.array_equal(spliced[:], whole) and len(vad.cut(audio, [])) == 0 and len(vad.cut(audio, [])[0:5]) == 0

@@ -41,7 +41,7 @@ def detect_speech(audio: np.ndarray, threshold: float, min_silence_ms: int, spee
 
 
 CONTEXT = 64  # samples of the previous frame Silero sees before each frame
-BATCH = 10000  # frames per network call, as faster-whisper's ``SileroVADModel.__call__``
+BATCH = 1000  # frames per network call (faster-whisper's call uses 10,000: the same bits, 10x the activations)
 
 
 def speech_probs(audio: np.ndarray) -> SpeechProbs:
@@ -51,8 +51,10 @@ def speech_probs(audio: np.ndarray) -> SpeechProbs:
     but built one network batch at a time.  Why: faster-whisper's call pads a copy of the whole
     input and then builds a second, context-widened copy of it before the first batch runs;
     for an hour of 16 kHz audio that is 470 MB held at once beside the audio itself, and it
-    was the peak of the audio stages.  Here at most one batch (23 MB) exists; the recurrent
-    state is carried across batches exactly as their loop carries it.
+    was the peak of the audio stages.  Here one batch of 1,000 frames exists at a time, and
+    the recurrent state is carried across batches exactly as their loop carries it.  Their
+    10,000-frame batch also costs ~300 MB of network activations per call; the output does
+    not depend on the batch size (the test compares our 1,000-frame batches with theirs).
     """
     from faster_whisper.vad import get_vad_model
 
@@ -170,11 +172,41 @@ def _pad(speeches: list[dict[str, int]], pad: float, n: int) -> None:
             speech["end"] = int(min(n, speech["end"] + pad))
 
 
-def cut(audio: np.ndarray, chunks: list[SpeechChunk]) -> np.ndarray:
-    """The speech regions, concatenated (what the decoder sees)."""
-    if not chunks:
-        return np.zeros(0, np.float32)
-    return np.concatenate([audio[c.start : c.end] for c in chunks]).astype(np.float32, copy=False)
+class Spliced:
+    """The speech regions of ``audio``, concatenated (what the decoder sees), built one slice at a time.
+
+    Why not one array: the decoder reads the speech a piece (at most five minutes) at a time, and
+    a concatenated copy of an hour's speech is 220 MB held beside the audio for the whole decode,
+    in the transcription and in every leak-check pass.  A slice here is the same samples that
+    slicing the concatenation gives (``tests/test_transcribe_vad.py``); ``len`` is its length.
+    """
+
+    def __init__(self, audio: np.ndarray, chunks: list[SpeechChunk]):
+        self.audio = audio
+        self.chunks = [c for c in chunks if c.end > c.start]
+        self.ends = np.cumsum([c.end - c.start for c in self.chunks]).tolist()  # on the concatenated timeline
+
+    def __len__(self) -> int:
+        return int(self.ends[-1]) if self.ends else 0
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("Spliced speech takes plain slices")
+        lo, hi, _ = key.indices(len(self))
+        parts, i = [], bisect.bisect_right(self.ends, lo)
+        while lo < hi and i < len(self.chunks):
+            begin = self.ends[i] - (self.chunks[i].end - self.chunks[i].start)  # chunk i's first concatenated sample
+            start = self.chunks[i].start + lo - begin
+            take = min(hi, self.ends[i]) - lo
+            parts.append(self.audio[start : start + take])
+            lo += take
+            i += 1
+        return np.concatenate(parts).astype(np.float32, copy=False) if parts else np.zeros(0, np.float32)
+
+
+def cut(audio: np.ndarray, chunks: list[SpeechChunk]) -> Spliced:
+    """The speech regions, concatenated (what the decoder sees), as a :class:`Spliced` view."""
+    return Spliced(audio, chunks)
 
 
 class TimeMap:
