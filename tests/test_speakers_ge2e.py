@@ -183,3 +183,25 @@ def test_similarity_and_windows_run_without_torch_resemblyzer_librosa(media, rep
                           cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "ok []"
+
+
+@pytest.mark.parametrize("level", [0.05, 8.0])  # quiet: scaled up by the gain; loud: left as is
+def test_blockwise_front_end_equals_the_whole_array_recipe_bit_for_bit(media, level):
+    """Diarization's mel frames are built a block at a time with the volume gain applied per block
+    (an hour no longer holds three 220 MB copies); every value must equal the whole-array recipe:
+    NaN-free copy, ``normalize_volume``, centring zeros, the STFT and the mel filters."""
+    from mediaanon.speakers.embed import mel_frames
+
+    x = np.concatenate([_speech(media, "audio/pyannote/sample.wav"), _speech(media, "audio/pyannote/tests_dev00.wav")])
+    x = (x[:-77] * level).astype(np.float32)  # > one 4,096-frame block, the end inside a hop
+    x[1000] = np.nan
+    assert (ge2e_audio.volume_gain(np.nan_to_num(x)) is None) == (level > 1)
+    wav = ge2e_audio.normalize_volume(np.nan_to_num(x))
+    padded = np.pad(wav, ge2e_audio.N_FFT // 2)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, ge2e_audio.N_FFT)[::ge2e_audio.HOP][: 1 + len(wav) // ge2e_audio.HOP]
+    power = np.abs(np.fft.rfft(frames * ge2e_audio._WINDOW, axis=1).astype(np.complex64)) ** 2
+    whole = np.matmul(power, ge2e_audio.mel_filters().T)
+    got = mel_frames(x)
+    assert len(got) > ge2e_audio.BLOCK and got.shape == whole.shape
+    assert np.array_equal(got, whole)
+    assert np.array_equal(ge2e_audio.mel_spectrogram(wav), whole)  # without a gain, as the utterance path calls it

@@ -57,10 +57,12 @@ def window_spans(regions: list[Region], window: float = WINDOW_S, hop: float = H
 
 def mel_frames(audio: np.ndarray) -> np.ndarray:
     """Resemblyzer's mel spectrogram of the whole (volume-normalised) recording, (frames x 40)."""
-    from mediaanon.speakers.ge2e_audio import mel_spectrogram, normalize_volume
+    from mediaanon.speakers.ge2e_audio import mel_spectrogram, volume_gain
 
-    wav = np.nan_to_num(np.asarray(audio, np.float32))
-    return mel_spectrogram(normalize_volume(wav))  # digital silence is left as is (no level to normalise)
+    wav = np.asarray(audio, np.float32)
+    if not np.isfinite(wav).all():  # a copy only where there is something to replace (an hour is 220 MB)
+        wav = np.nan_to_num(wav)
+    return mel_spectrogram(wav, volume_gain(wav))  # digital silence is left as is (no level to normalise)
 
 
 def embed_windows(encoder, audio: np.ndarray, regions: list[Region]) -> Windows:

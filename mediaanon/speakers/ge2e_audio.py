@@ -75,31 +75,53 @@ _MEL_T = mel_filters().T.copy()  # (201, 40)
 _WINDOW = _hann(N_FFT)
 
 
-def mel_spectrogram(wav: np.ndarray) -> np.ndarray:
-    """Resemblyzer's ``wav_to_mel_spectrogram``: (frames x 40) float32, one frame per 10 ms (+1)."""
+def mel_spectrogram(wav: np.ndarray, gain: np.floating | float | None = None) -> np.ndarray:
+    """Resemblyzer's ``wav_to_mel_spectrogram``: (frames x 40) float32, one frame per 10 ms (+1).
+
+    ``gain`` (:func:`volume_gain`) scales the samples block by block, the same float32 products
+    as ``mel_spectrogram(wav * gain)``; the centring zeros are added per block too.  Why: for an
+    hour of audio the scaled copy and the padded copy were 220 MB each, held at once beside the
+    caller's audio (with its NaN-free copy, +860 MB at the start of diarization).
+    """
     wav = np.asarray(wav, np.float32)
     n_frames = 1 + len(wav) // HOP
-    padded = np.pad(wav, N_FFT // 2)  # zeros, as librosa's centred STFT
-    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP][:n_frames]
     out = np.empty((n_frames, N_MELS), np.float32)
     for a in range(0, n_frames, BLOCK):
+        b = min(a + BLOCK, n_frames)
+        lo, hi = a * HOP - N_FFT // 2, (b - 1) * HOP + N_FFT - N_FFT // 2  # the block's samples, unpadded
+        seg = np.zeros(hi - lo, np.float32)  # zeros beyond either end, as librosa's centred STFT
+        part = wav[max(lo, 0):min(hi, len(wav))]
+        seg[max(lo, 0) - lo:max(lo, 0) - lo + len(part)] = part if gain is None else part * gain
+        frames = np.lib.stride_tricks.sliding_window_view(seg, N_FFT)[::HOP]
         # librosa windows in float64 (scipy's window), stores the STFT as complex64, then |S|**2
-        spec = np.fft.rfft(frames[a:a + BLOCK] * _WINDOW, axis=1).astype(np.complex64)
+        spec = np.fft.rfft(frames * _WINDOW, axis=1).astype(np.complex64)
         power = np.abs(spec) ** 2
-        np.matmul(power, _MEL_T, out=out[a:a + BLOCK])
+        np.matmul(power, _MEL_T, out=out[a:b])
     return out
+
+
+def volume_gain(wav: np.ndarray, target_dbfs: float = NORM_DBFS, increase_only: bool = True) -> np.floating | None:
+    """The factor :func:`normalize_volume` scales ``wav`` by, or None where it leaves it as is."""
+    wav = np.asarray(wav, np.float32)
+    if not len(wav):
+        return None
+    power = wav * INT16_MAX
+    np.square(power, out=power)  # one temporary, the same values as (wav * INT16_MAX) ** 2
+    rms = np.sqrt(np.mean(power))
+    del power
+    if not rms:  # nothing to measure: Resemblyzer would divide by zero and return NaNs
+        return None
+    change = target_dbfs - 20 * np.log10(rms / INT16_MAX)
+    if change < 0 and increase_only:
+        return None
+    return 10 ** (change / 20)
 
 
 def normalize_volume(wav: np.ndarray, target_dbfs: float = NORM_DBFS, increase_only: bool = True) -> np.ndarray:
     """Scale ``wav`` to ``target_dbfs`` RMS (only up, by default); digital silence is returned as is."""
     wav = np.asarray(wav, np.float32)
-    rms = np.sqrt(np.mean((wav * INT16_MAX) ** 2)) if len(wav) else 0.0
-    if not rms:  # nothing to measure: Resemblyzer would divide by zero and return NaNs
-        return wav
-    change = target_dbfs - 20 * np.log10(rms / INT16_MAX)
-    if change < 0 and increase_only:
-        return wav
-    return wav * (10 ** (change / 20))
+    gain = volume_gain(wav, target_dbfs, increase_only)
+    return wav if gain is None else wav * gain
 
 
 def voice_flags(wav: np.ndarray, rate: int = RATE, mode: int = 3) -> np.ndarray:
