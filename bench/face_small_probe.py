@@ -2,6 +2,7 @@
 
     python bench/face_small_probe.py --quick                     # sizes 1280x736, 1920x1088, 2560x1472
     python bench/face_small_probe.py --quick --sizes 1280x736,2560x1472 --split tuned
+    python bench/face_small_probe.py --quick --sizes 1280x736 --turned --every 5   # + the turned passes
 
 Why: the coverage bench measures the whole loop (tracker, size plan); this isolates the detector, to
 decide how a size-plan tier could reach the faces the full size misses (20 and 28 px, turned 35-60
@@ -14,7 +15,9 @@ face's side of the face's centre and a side 0.4-2.5x the face's; per segment, a 
 is found in at least one of its frames (the tracker carries a seen face through the segment's other
 frames).  Unmatched boxes are counted too: small ones (side < 60 px) are false alarms or faces of
 the photo that are not fully in the picture; larger ones are mostly the background's faces (an
-enlarged, blurred copy of the photo: real faces, which the pipeline masks anyway).
+enlarged, blurred copy of the photo: real faces, which the pipeline masks anyway).  ``--turned`` adds,
+for the first size, a run with the turned passes of :mod:`mediaanon.faces.tilt` (upright + turned
++-45 degrees, merged): its CPU per run beside the upright run's, same process.
 """
 from __future__ import annotations
 
@@ -54,15 +57,20 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="10 frames per segment (as face_small --quick)")
     ap.add_argument("--sizes", default="1280x736,1920x1088,2560x1472", help="detector inputs WxH, comma-separated")
     ap.add_argument("--split", choices=("tuned", "held-out", "both"), default="both")
+    ap.add_argument("--turned", action="store_true", help="also the first size with the turned passes (faces.tilt)")
+    ap.add_argument("--every", type=int, default=1, help="probe every n-th frame only (CPU)")
     args = ap.parse_args()
     if not (MEDIA / "images" / "dlib_faces" / "training.xml").exists():
         print(f"face_small_probe: skipped, {MEDIA}/images/dlib_faces not present")
         return 0
     from mediaanon import models
+    from mediaanon.faces import tilt
     from mediaanon.faces.detector import CenterFace, to_frame
     from mediaanon.faces.video import VideoReader
 
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    if args.turned:
+        sizes.append((*sizes[0], "turned"))
     frames = 10 if args.quick else 24
     video = Path(tempfile.mkdtemp(prefix="bench_small_probe_")) / "small_faces.mp4"
     truth = build_video(video, frames)
@@ -76,14 +84,15 @@ def main() -> int:
     with VideoReader(video) as reader:
         for f in reader:
             tb = truth[f.index]
-            if args.split != "both" and tb and all(b[4][1] != args.split for b in tb):
+            if args.split != "both" and tb and all(b[4][1] != args.split for b in tb) or f.index % args.every:
                 continue
             runs += 1
             seg = f.index // frames
             for size in sizes:
-                rgb = f.picture.to_rgb(size)
+                rgb = f.picture.to_rgb(size[:2])
                 c0 = time.thread_time()
-                dets = to_frame(det.run(rgb[None], lo)[0], size, (f.picture.width, f.picture.height))
+                found = tilt.detect(det, [rgb], lo, tilt.TURNS if len(size) > 2 else ())[0]
+                dets = to_frame(found, size, (f.picture.width, f.picture.height))
                 cpu[size] += time.thread_time() - c0
                 used = np.zeros(len(dets), bool)
                 for k, b in enumerate(tb):
@@ -98,7 +107,8 @@ def main() -> int:
                 for t in THRESHOLDS:
                     false[size][t] += int(np.sum(~used & (dside < SMALL_FALSE) & (dets[:, 4] >= t))) if len(dets) else 0
     for size in sizes:
-        print(f"probe[{size[0]}x{size[1]}] CPU {1000 * cpu[size] / max(1, runs):.0f} ms per run (1 thread, {runs} runs)"
+        name = f"{size[0]}x{size[1]}" + (" turned" if len(size) > 2 else "")
+        print(f"probe[{name}] CPU {1000 * cpu[size] / max(1, runs):.0f} ms per run (1 thread, {runs} runs)"
               f"; unmatched boxes < {SMALL_FALSE:.0f} px: "
               + ", ".join(f"{false[size][t]} at t>={t}" for t in THRESHOLDS))
         for li, look in enumerate(LOOKS):
@@ -109,7 +119,7 @@ def main() -> int:
                 segs = np.asarray(list(seen[(size, li, split)].values()))
                 per_t = "; ".join(f"t>={t}: {100 * np.mean(scores >= t):.1f}% frames, "
                                   f"{int(np.sum(segs < t))} of {len(segs)} faces never seen" for t in THRESHOLDS)
-                print(f"probe[{size[0]}x{size[1]} {look[0]} px {split}] {per_t}")
+                print(f"probe[{name} {look[0]} px {split}] {per_t}")
     return 0
 
 
