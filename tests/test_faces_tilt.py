@@ -123,3 +123,14 @@ def test_turn_face_is_measured_at_the_full_input():
     p = SizePlan((1280, 736), None, (1920, 1080), lag=1, turn_face=40, turn_hold=3)
     face = np.array([[500, 500, 550, 550, 0.9]], np.float32)
     assert [bool(x.turns) for x in feed(p, [face] * 3)] == [False, True, True]
+
+
+def test_stage_options_check_the_turned_tier():
+    from mediaanon.stages.blur_faces import BlurFacesOptions
+
+    o = BlurFacesOptions()
+    assert o.turn_face == 40.0 and o.turn_hold == 30
+    BlurFacesOptions(turn_face=0).validate()  # off
+    for bad in ({"turn_face": -1}, {"turn_hold": 0}):
+        with pytest.raises(ValueError, match="turn_"):
+            BlurFacesOptions(**bad).validate()
