@@ -18,9 +18,9 @@ the luma < 0.8 (as ``bench/face_coverage.py``).  Ours: ``mediaanon run -p faces`
 (coarse size auto), and with ``coarse_size=off`` (the full size on every detector run), in the same
 run; verification off (it does not change what CenterFace found; ``--verify`` turns it on, with its
 repairs, as in the default pipeline).  Target: 100 %.  What the full size alone misses here is the
-tilt of the small faces, not their size (``bench/face_small_probe.py``): both runs get the turned
-passes of :mod:`mediaanon.faces.tilt` while faces under ``turn_face`` are seen (``--set turn_face=0``
-shows the default run without them).
+tilt of the small faces, not their size (``bench/face_small_probe.py``): ``--set turn_face=40`` gives
+the default run the turned passes of :mod:`mediaanon.faces.tilt` while faces under 40 px are seen
+(off by default: see ``blur_faces.turn_face``).
 
 Held out: the photos of ``testing.xml`` were never looked at while choosing ``full_every``,
 ``small_face``, ``hold``, ``turn_face`` and the turns (faces.sizing, faces.tilt); those of ``training.xml``
