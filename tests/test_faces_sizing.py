@@ -24,7 +24,7 @@ def feed(p: SizePlan, results: list[np.ndarray], first: set[int] = frozenset()) 
     for i, boxes in enumerate(results):
         size = p.choose(i in first)
         p.record(size, lambda b=boxes: b)
-        out.append(size == FULL)
+        out.append(tuple(size[:2]) == FULL)
     return out
 
 
@@ -67,7 +67,7 @@ def test_lag_waits_for_results_that_are_not_in():
 
 def test_not_adaptive_when_the_coarse_size_is_the_full_size():
     p = SizePlan(FULL, None, FRAME)
-    assert not p.adaptive and feed(p, [BIG] * 5) == [True] * 5
+    assert not p.adaptive and not p.watching and feed(p, [BIG] * 5) == [True] * 5
 
 
 def test_resized():
@@ -107,6 +107,7 @@ def test_small_tilted_blurred_faces_stay_masked(shared_media, tmp_path, split):
                                 coarse_size=coarse, full_every=o.full_every, small_face=o.small_face)
         report, _, _ = FaceBlurrer(detector, settings).process_video(src, tmp_path / f"{name}.mp4")
         assert (report.coarse_size == (640, 384)) == (name == "default")
+        assert report.turned_runs == 0  # the turned tier is off by default (faces.tilt; tests/test_faces_tilt.py)
         missed[name], total = bench.uncovered(src, tmp_path / f"{name}.mp4", truth)
         assert total > 100
     # the coarse size loses nothing; what both miss is beyond CenterFace (20-40 px, turned, blurred)

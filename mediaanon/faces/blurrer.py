@@ -23,7 +23,8 @@ and at least ``FAST_MIN_PX``)
 every frame is detected, and such stretches are logged; the same motion
 guides the tracker (see :mod:`~mediaanon.faces.motion`).  With a
 ``coarse_size``, most detector runs use a cheaper input while all faces are
-large (:mod:`~mediaanon.faces.sizing`); ``FaceReport.cpu`` has each phase's CPU seconds.
+large, and small faces get turned passes too (:mod:`~mediaanon.faces.sizing`);
+``FaceReport.cpu`` has each phase's CPU seconds.
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ from mediaanon.faces.detector import CenterFace, input_size, nms, to_frame
 from mediaanon.faces.fills import apply_planes, apply_rgb, grow, rgb_to_yuv
 from mediaanon.faces.motion import STILL, CameraMotion, DetectSchedule, SparseGate
 from mediaanon.faces.settings import BlurSettings, FaceReport
-from mediaanon.faces.sizing import PLAN_LAG, SizePlan, resized
+from mediaanon.faces import tilt
+from mediaanon.faces.sizing import PLAN_LAG, Look, SizePlan, resized
 from mediaanon.faces.tracker import HELD, INTERPOLATED, LEAD, FaceTracker, SceneCuts
 from mediaanon.faces.video import DecodedFrame, VideoReader, VideoWriter
 
@@ -77,11 +79,7 @@ class FaceBlurrer:
         every = max(1, s.detect_every)
         sparse = max(every, s.static_every)  # the widest stride: in static stretches (faces.motion)
         lanes = max(1, self.detector.runtime.lanes)
-        coarse = input_size(info.width, info.height, s.coarse_size, "video") if s.coarse_size else None
-        if not coarse or coarse[0] * coarse[1] >= det_size[0] * det_size[1] or s.batch_size > 1:
-            coarse = None  # nothing to save (or batches, which need one size: GPUs)
-        plan = SizePlan(det_size, coarse, (info.width, info.height), full_every=s.full_every, small_face=s.small_face,
-                        hold=s.full_hold, lag=max(lanes, PLAN_LAG))
+        plan = SizePlan.for_video(s, det_size, (info.width, info.height), lanes)  # coarse / full / turned runs
         report = FaceReport(detector_size=det_size, provider=self.detector.runtime.provider, detect_every=every,
                             static_every=sparse, coarse_size=plan.coarse if plan.adaptive else None)
         cpu = report.cpu
@@ -221,12 +219,12 @@ class FaceBlurrer:
         pool = ThreadPoolExecutor(lanes, thread_name_prefix="faces-detect") if lanes > 1 else None
         inflight: deque = deque()  # (batch, future or results), oldest first
 
-        def infer(batch: list, size: tuple[int, int]) -> tuple[list, float, float, tuple[int, int]]:
+        def infer(batch: list, size: Look) -> tuple[list, float, float, Look]:
             todo = [resized(b[1], size) for b in batch if b[3]]
             if not todo:
                 return [], 0.0, 0.0, size
             ti, ci = time.perf_counter(), time.thread_time()
-            out = self.detector.run(np.stack(todo), s.threshold)
+            out = tilt.detect(self.detector, todo, s.threshold, size.turns)  # turned passes: faces.tilt
             return out, time.perf_counter() - ti, time.thread_time() - ci, size
 
         main_cpu, detect_cpu, sized_scene = time.thread_time(), 0.0, -1
@@ -244,7 +242,7 @@ class FaceBlurrer:
                         break
                     batch = [gate.pick(b) for b in batch]  # the static stride, or the normal one (faces.motion)
                     detects = any(b[3] for b in batch)
-                    size = plan.choose(any(b[3] and b[2] != sized_scene for b in batch)) if detects else det_size
+                    size = plan.choose(any(b[3] and b[2] != sized_scene for b in batch)) if detects else Look(*det_size)
                     sized_scene = batch[-1][2] if detects else sized_scene
                     job = pool.submit(infer, batch, size) if pool is not None and detects else infer(batch, size)
                     if detects:
@@ -306,6 +304,7 @@ class FaceBlurrer:
         report.fast_ranges = [[pts_list[a] * tb, pts_list[b] * tb] for a, b in schedule.fast_ranges]
         report.seconds = time.perf_counter() - t0
         report.full_runs = plan.full_runs if plan.adaptive else report.detector_runs
+        report.turned_runs, report.turn_triggers = plan.turned_runs, plan.turn_triggers
         cpu["encode_x264_and_other"] = max(0.0, time.process_time() - cpu0 - sum(cpu.values()))  # x264's threads
         cpu["total"] = time.process_time() - cpu0
         log.info("detector ran on %d of %d frames (detect_every %d; static_every %d on %d static frames), %d at %dx%d",

@@ -29,6 +29,8 @@ class BlurSettings:
     full_every: int = 6  # with coarse_size: at least every n-th detector run at the full size
     small_face: float = 24.0  # with coarse_size: px at the coarse input under which the full size is kept
     full_hold: int = 30  # with coarse_size: runs kept at full size after a small or coarse-missed face
+    turn_face: float = 0.0  # px at detector_size: a face under this gives the next turn_hold runs turned passes (faces.tilt); 0 never (the stage's default, see there)
+    turn_hold: int = 30  # detector runs with the turned passes after such a face
 
 
 @dataclass
@@ -57,6 +59,8 @@ class FaceReport:
     inference_seconds: float = 0.0
     coarse_size: tuple[int, int] | None = None
     full_runs: int = 0  # detector runs at detector_size (the others at coarse_size)
+    turned_runs: int = 0  # detector runs with the turned passes (faces.tilt), small faces in the picture
+    turn_triggers: int = 0  # runs whose small faces turned them on (or kept them on)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase (faces.sizing.cpu_phases)
 
     @property
@@ -78,5 +82,6 @@ class FaceReport:
             "seconds": round(self.seconds, 3), "fps": round(self.fps, 2),
             "inference_ms_per_frame": round(1000 * self.inference_seconds / max(1, self.frames), 2),
             "coarse_size": "x".join(map(str, self.coarse_size)) if self.coarse_size else None,
-            "full_size_runs": self.full_runs, "cpu_seconds": {k: round(v, 2) for k, v in self.cpu.items()},
+            "full_size_runs": self.full_runs, "turned_runs": self.turned_runs, "turn_triggers": self.turn_triggers,
+            "cpu_seconds": {k: round(v, 2) for k, v in self.cpu.items()},
         }

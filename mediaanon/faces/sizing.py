@@ -16,6 +16,15 @@ The rule (:class:`SizePlan`), all of it "when in doubt, full size":
   the coarse input), or a full run that found a face the neighbouring coarse
   run did not find, the next ``hold`` runs are all at full size.
 
+A second tier, for faces CenterFace misses at any size: after a run that saw a
+face under ``turn_face`` px at the full input, the next ``turn_hold`` runs are
+at full size *and* get the turned passes of :mod:`~mediaanon.faces.tilt`
+(small faces turned 35-60 degrees: the full size alone left 7 % of
+``bench/face_small.py``'s face-frames unmasked).  They cost ~5x an upright
+run, so the trigger is the faces actually seen: a talking head (faces of
+150-400 px) never turns it on.  It works with or without a coarse size.  The
+stage has it off by default for now (``blur_faces.turn_face``).
+
 Deterministic: run ``n``'s size depends only on the results of runs up to
 ``n - lag``, and waits for them if they are not in yet, so the output never
 depends on thread timing.  The blurrer uses one lag (``PLAN_LAG``, the most
@@ -25,12 +34,22 @@ the lanes made a 2-core and a 1-core run of one video mask different frames.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from mediaanon.faces.tilt import TURNS
+
 Size = tuple[int, int]
 PLAN_LAG = 4  # = the most lanes detector.cpu_plan gives: the same decisions on every CPU
+
+
+class Look(NamedTuple):
+    """One detector run's input: its (W, H), and the turned passes it also gets (faces.tilt)."""
+
+    w: int
+    h: int
+    turns: tuple[float, ...] = ()
 
 
 @dataclass
@@ -43,28 +62,54 @@ class SizePlan:
     hold: int = 30  # runs at full size after a trigger
     coarse_grow: float = 1.1  # coarse boxes are ~3-5 % smaller than full-size ones (up to 20 %): scaled up by this
     lag: int = 1  # results of run n - lag are needed to size run n
+    turn_face: float = 0.0  # px at the full input: a face smaller than this turns the turned passes on; 0: never
+    turn_hold: int = 30  # runs at full size with the turned passes after such a face
+    turns: tuple[float, ...] = TURNS
     runs: list[tuple[bool, Any]] = field(default_factory=list)  # (full, result getter) per run
     settled: int = 0  # runs whose results were taken into account
     full_left: int = 0  # runs still to do at full size (a trigger)
     since_full: int = 0
     full_runs: int = 0
     triggers: int = 0
+    turn_left: int = 0  # runs still to do with the turned passes
+    turned_runs: int = 0
+    turn_triggers: int = 0
     _prev: tuple[bool, np.ndarray] | None = None  # the last settled run: (full, boxes in frame px)
+
+    @classmethod
+    def for_video(cls, s: Any, full: Size, frame: Size, lanes: int) -> "SizePlan":
+        """The plan for a video from the blurrer's settings (:class:`~mediaanon.faces.settings.BlurSettings`)."""
+        from mediaanon.faces.detector import input_size
+
+        coarse = input_size(frame[0], frame[1], s.coarse_size, "video") if s.coarse_size else None
+        if not coarse or coarse[0] * coarse[1] >= full[0] * full[1] or s.batch_size > 1:
+            coarse = None  # nothing to save (or batches, which need one size: GPUs)
+        return cls(full, coarse, frame, full_every=s.full_every, small_face=s.small_face, hold=s.full_hold,
+                   lag=max(lanes, PLAN_LAG), turn_face=s.turn_face, turn_hold=s.turn_hold)
 
     @property
     def adaptive(self) -> bool:
         return self.coarse is not None and self.coarse != self.full
 
-    def choose(self, first_of_scene: bool) -> Size:
-        """The input size of the next run (call in run order, then ``record`` it)."""
-        if not self.adaptive:
-            return self.full
+    @property
+    def watching(self) -> bool:
+        """Whether runs are sized from earlier runs' faces at all (else: always the full size, upright)."""
+        return self.adaptive or self.turn_face > 0
+
+    def choose(self, first_of_scene: bool) -> Look:
+        """The input of the next run (call in run order, then ``record`` it)."""
+        if not self.watching:
+            return Look(*self.full)
         self._settle(len(self.runs) - self.lag + 1)
-        full = first_of_scene or self.full_left > 0 or self.since_full + 1 >= self.full_every
+        turn = self.turn_left > 0
+        self.turn_left = max(0, self.turn_left - 1)
+        self.turned_runs += turn
+        full = not self.adaptive or turn or first_of_scene or self.full_left > 0 or \
+            self.since_full + 1 >= self.full_every
         self.full_left = max(0, self.full_left - 1)
         self.since_full = 0 if full else self.since_full + 1
         self.full_runs += full
-        return self.full if full else self.coarse  # type: ignore[return-value]
+        return Look(*self.full, self.turns if turn else ()) if full else Look(*self.coarse)  # type: ignore[misc]
 
     def boxes(self, dets: np.ndarray, size: Size) -> np.ndarray:
         """A run's boxes (frame px), those of a coarse run scaled about their centres by ``coarse_grow``.
@@ -73,7 +118,7 @@ class SizePlan:
         talking-head clips: width -3 %, height -4 % on average, up to -20 %); a mask that shrinks and
         grows with the input size would show the face's edge (and the second detector flags it).
         """
-        if not self.adaptive or size == self.full or not len(dets):
+        if not self.adaptive or tuple(size[:2]) == self.full or not len(dets):
             return dets
         out = dets.copy()
         c = (out[:, 0:2] + out[:, 2:4]) / 2
@@ -83,8 +128,8 @@ class SizePlan:
 
     def record(self, size: Size, result: Callable[[], np.ndarray]) -> None:
         """The run just sized: ``result()`` gives its boxes (x1, y1, x2, y2, score in frame px)."""
-        if self.adaptive:
-            self.runs.append((size == self.full, result))
+        if self.watching:
+            self.runs.append((tuple(size[:2]) == self.full, result))
 
     def _settle(self, upto: int) -> None:
         while self.settled < upto:
@@ -92,10 +137,20 @@ class SizePlan:
             self.runs[self.settled] = (full, None)  # results are not kept longer than needed
             self.settled += 1
             boxes = np.asarray(result(), np.float32).reshape(-1, 5)
-            if self._triggered(full, boxes):
+            if self.adaptive and self._triggered(full, boxes):
                 self.full_left = self.hold
                 self.triggers += 1
+            if self._turn_triggered(boxes):
+                self.turn_left = self.turn_hold
+                self.turn_triggers += 1
             self._prev = (full, boxes)
+
+    def _turn_triggered(self, boxes: np.ndarray) -> bool:
+        """A face small enough (at the full input) that turned ones of its size would be missed."""
+        if self.turn_face <= 0 or not len(boxes):
+            return False
+        sides = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+        return float(sides.min()) * self.full[0] / self.frame[0] < self.turn_face
 
     def _triggered(self, full: bool, boxes: np.ndarray) -> bool:
         sides = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
@@ -117,10 +172,10 @@ def _matched(box: np.ndarray, others: np.ndarray) -> bool:
     return bool(np.any(np.hypot(ox - cx, oy - cy) < 0.5 * side))
 
 
-def resized(rgb: np.ndarray, size: Size) -> np.ndarray:
+def resized(rgb: np.ndarray, size: Size | Look) -> np.ndarray:
     """The detector input at ``size`` (W, H): as it is, or scaled down from the full-size input."""
-    if (rgb.shape[1], rgb.shape[0]) == tuple(size):
+    if (rgb.shape[1], rgb.shape[0]) == tuple(size[:2]):
         return rgb
     import cv2
 
-    return cv2.resize(rgb, tuple(size), interpolation=cv2.INTER_AREA)
+    return cv2.resize(rgb, (size[0], size[1]), interpolation=cv2.INTER_AREA)

@@ -54,6 +54,8 @@ class BlurFacesOptions:
     coarse_size: str = "auto"  # cheaper detector input for runs where all faces are large (faces.sizing): auto (640 px long side on the CPU with detector_size auto), off, WxH or a long side
     full_every: int = 12  # with a coarse size: every n-th detector run (and each scene's first) at detector_size, so small faces are found; a face first found there is masked back to the previous one. 12 (was 6) halves the full-size runs of a talking head at the same coverage on bench/face_small.py, face_coverage, face_motion and face_static's interview clip (its real clips not re-run with 12)
     small_face: float = 24.0  # with a coarse size: a face under this many px at the coarse input keeps the full size for a while
+    turn_face: float = 0.0  # 40 turns it on: a face under this many px at detector_size gives the next turn_hold detector runs two more passes on the frame turned +-45 degrees (faces.tilt), for small faces turned 35-60 degrees that CenterFace misses upright at any input size (bench/face_small.py: 93.95 -> 100.00 %, held-out too). ~5x the CPU of an upright run while it lasts; never on with large faces (a talking head). Off (0) by default: with 40, bench/face_motion.py's target fell 100.00 -> 99.80 % (3 face-frames, pan + blur at 20 px/frame), not yet explained
+    turn_hold: int = 30  # detector runs with the turned passes after the last face under turn_face
     max_gap: int = 12  # frames a tracked face stays masked without a detection (interpolated, or held after the last one)
     lead: int = 5  # frames masked before a face's first detection (faces entering the picture are found late)
     scene_cut_threshold: float = 27.0  # picture change that marks a scene cut, which masks never cross; 0 disables
@@ -108,6 +110,8 @@ class BlurFacesOptions:
             parse_size(self.coarse_size)
         if not 1 <= self.full_every <= 12 or self.small_face < 0:
             raise ValueError("full_every must be within 1..12 (1: always the full size); small_face >= 0")
+        if self.turn_face < 0 or self.turn_hold < 1:
+            raise ValueError("turn_face must be >= 0 (0: no turned passes) and turn_hold >= 1")
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -136,7 +140,8 @@ class BlurFaces(Stage):
             max_gap=o.max_gap, lead=o.lead, scene_threshold=o.scene_cut_threshold, batch_size=batch,
             detect_every=o.detect_every, static_every=o.static_every, fast_motion=o.fast_motion,
             crf=o.crf, preset=o.preset, x264_params=o.x264_params, encoder_threads=context.threads,
-            coarse_size=coarse_size(o, rt.device), full_every=o.full_every, small_face=o.small_face)
+            coarse_size=coarse_size(o, rt.device), full_every=o.full_every, small_face=o.small_face,
+            turn_face=o.turn_face, turn_hold=o.turn_hold)
         self.blurrer = FaceBlurrer(self.detector, self.settings)
         self.verifier = None
         if o.verify:
