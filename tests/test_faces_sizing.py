@@ -107,7 +107,7 @@ def test_small_tilted_blurred_faces_stay_masked(shared_media, tmp_path, split):
                                 coarse_size=coarse, full_every=o.full_every, small_face=o.small_face)
         report, _, _ = FaceBlurrer(detector, settings).process_video(src, tmp_path / f"{name}.mp4")
         assert (report.coarse_size == (640, 384)) == (name == "default")
-        assert report.turned_runs == 0  # the turned tier is off by default (faces.tilt; tests/test_faces_tilt.py)
+        assert report.turned_runs == 0  # BlurSettings without turn_face: the upright plan alone (the tier: tests/test_faces_tilt.py)
         missed[name], total = bench.uncovered(src, tmp_path / f"{name}.mp4", truth)
         assert total > 100
     # the coarse size loses nothing; what both miss is beyond CenterFace (20-40 px, turned, blurred)

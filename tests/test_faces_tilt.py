@@ -129,7 +129,7 @@ def test_stage_options_check_the_turned_tier():
     from mediaanon.stages.blur_faces import BlurFacesOptions
 
     o = BlurFacesOptions()
-    assert o.turn_face == 0.0 and o.turn_hold == 30  # off until face_motion is explained (see the option)
+    assert o.turn_face == 40.0 and o.turn_hold == 30  # on by default since turned boxes only add to upright ones
     BlurFacesOptions(turn_face=40).validate()
     for bad in ({"turn_face": -1}, {"turn_hold": 0}):
         with pytest.raises(ValueError, match="turn_"):

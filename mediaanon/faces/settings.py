@@ -29,7 +29,7 @@ class BlurSettings:
     full_every: int = 6  # with coarse_size: at least every n-th detector run at the full size
     small_face: float = 24.0  # with coarse_size: px at the coarse input under which the full size is kept
     full_hold: int = 30  # with coarse_size: runs kept at full size after a small or coarse-missed face
-    turn_face: float = 0.0  # px at detector_size: a face under this gives the next turn_hold runs turned passes (faces.tilt); 0 never (the stage's default, see there)
+    turn_face: float = 0.0  # px at detector_size: a face under this gives the next turn_hold runs turned passes (faces.tilt); 0 never (here; the stage's default is 40, see there)
     turn_hold: int = 30  # detector runs with the turned passes after such a face
 
 
