@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mediaanon.faces.detector import box_iou
+
 
 @dataclass(frozen=True)
 class SsdOptions:
@@ -105,14 +107,6 @@ class BlazeFace:
         return weighted_nms(boxes, scores[keep], self.opts.suppression)
 
 
-def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    ix = np.clip(np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]), 0, None)
-    iy = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0, None)
-    inter = ix * iy
-    area = lambda b: np.clip(b[..., 2] - b[..., 0], 0, None) * np.clip(b[..., 3] - b[..., 1], 0, None)  # noqa: E731
-    return inter / np.maximum(area(box) + area(others) - inter, 1e-9)
-
-
 def weighted_nms(boxes: np.ndarray, scores: np.ndarray, threshold: float
                  ) -> list[tuple[float, float, float, float, float]]:
     """MediaPipe's WEIGHTED suppression: overlapping boxes are averaged by score, the best score kept."""
@@ -123,7 +117,7 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, threshold: float
     for i in range(len(scores)):
         if not alive[i]:
             continue
-        group = np.flatnonzero(alive & (_iou(boxes[i], boxes) > threshold))
+        group = np.flatnonzero(alive & (box_iou(boxes[i], boxes) > threshold))
         group = np.union1d(group, [i])
         wts = scores[group][:, None]
         merged = (boxes[group] * wts).sum(0) / wts.sum()

@@ -223,6 +223,15 @@ def decode(heat: np.ndarray, scale: np.ndarray, offset: np.ndarray, size: tuple[
     return boxes[nms(boxes, 0.3)].astype(np.float32)
 
 
+def box_iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """IoU of ``box`` with each of ``others`` (x1, y1, x2, y2 first)."""
+    ix = np.clip(np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]), 0, None)
+    iy = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0, None)
+    inter = ix * iy
+    area = lambda b: np.clip(b[..., 2] - b[..., 0], 0, None) * np.clip(b[..., 3] - b[..., 1], 0, None)  # noqa: E731
+    return inter / np.maximum(area(box) + area(others) - inter, 1e-9)
+
+
 def nms(boxes: np.ndarray, iou_threshold: float) -> np.ndarray:
     """Greedy non-maximum suppression; indices kept, best score first."""
     x1, y1, x2, y2, score = boxes.T

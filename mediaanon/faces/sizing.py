@@ -23,7 +23,7 @@ at full size *and* get the turned passes of :mod:`~mediaanon.faces.tilt`
 ``bench/face_small.py``'s face-frames unmasked).  They cost ~5x an upright
 run, so the trigger is the faces actually seen: a talking head (faces of
 150-400 px) never turns it on.  It works with or without a coarse size.  The
-stage has it off by default for now (``blur_faces.turn_face``).
+stage has it on by default (``blur_faces.turn_face``: 40).
 
 Deterministic: run ``n``'s size depends only on the results of runs up to
 ``n - lag``, and waits for them if they are not in yet, so the output never

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from mediaanon.faces.detector import STRIDE, nms
+from mediaanon.faces.detector import STRIDE, box_iou, nms
 
 TURNS = (45.0, -45.0)  # degrees counter-clockwise; CenterFace copes with about +-35 degrees either side of each
 
@@ -97,17 +97,7 @@ def detect(detector: Any, images: Sequence[np.ndarray], threshold: float, turns:
         if len(ex):
             ex = ex[nms(ex, 0.3)]
             if len(up):
-                ex = ex[_iou(ex, up).max(1) < 0.1]
+                ex = ex[[box_iou(e, up).max() < 0.1 for e in ex]]
         merged.append(np.concatenate([up, ex.astype(up.dtype)]) if len(ex) else up)
     return merged
 
-
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box of ``a`` with every box of ``b`` (x1, y1, x2, y2 first), (len(a), len(b))."""
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = lambda z: (z[:, 2] - z[:, 0]) * (z[:, 3] - z[:, 1])  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-9)
