@@ -33,6 +33,7 @@ the lanes made a 2-core and a 1-core run of one video mask different frames.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
@@ -65,8 +66,8 @@ class SizePlan:
     turn_face: float = 0.0  # px at the full input: a face smaller than this turns the turned passes on; 0: never
     turn_hold: int = 30  # runs at full size with the turned passes after such a face
     turns: tuple[float, ...] = TURNS
-    runs: list[tuple[bool, Any]] = field(default_factory=list)  # (full, result getter) per run
-    settled: int = 0  # runs whose results were taken into account
+    runs: deque = field(default_factory=deque)  # (full, result getter) of each run not yet settled, oldest first
+    settled: int = 0  # runs whose results were taken into account (and dropped from ``runs``)
     full_left: int = 0  # runs still to do at full size (a trigger)
     since_full: int = 0
     full_runs: int = 0
@@ -100,7 +101,7 @@ class SizePlan:
         """The input of the next run (call in run order, then ``record`` it)."""
         if not self.watching:
             return Look(*self.full)
-        self._settle(len(self.runs) - self.lag + 1)
+        self._settle(self.settled + len(self.runs) - self.lag + 1)
         turn = self.turn_left > 0
         self.turn_left = max(0, self.turn_left - 1)
         self.turned_runs += turn
@@ -133,8 +134,7 @@ class SizePlan:
 
     def _settle(self, upto: int) -> None:
         while self.settled < upto:
-            full, result = self.runs[self.settled]
-            self.runs[self.settled] = (full, None)  # results are not kept longer than needed
+            full, result = self.runs.popleft()  # results are not kept longer than needed
             self.settled += 1
             boxes = np.asarray(result(), np.float32).reshape(-1, 5)
             if self.adaptive and self._triggered(full, boxes):
