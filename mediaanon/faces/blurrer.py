@@ -209,8 +209,7 @@ class FaceBlurrer:
                     report.gap_ranges.append(gap_open)
                 last_gap_index = frame.index
             boxes = [grow(m.box, s.mask_scale) for m in masks]
-            if boxes:
-                report.masks[frame.index] = boxes
+            report.masks.add(frame.index, boxes)
             if not _put(q_out, (frame, boxes), stop):
                 raise _Stopped
             if progress is not None and report.frames % 25 == 0:

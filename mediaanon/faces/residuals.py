@@ -24,12 +24,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from mediaanon.errors import StageError
 from mediaanon.faces.fills import FillStyle, apply_planes, grow, rgb_to_yuv
+from mediaanon.faces.framemasks import FrameMasks
 from mediaanon.faces.video import VideoReader, VideoWriter
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def masked_share(hit: Box, masks: Sequence[Box], ellipse: bool = True) -> float:
     return float(inside.mean())
 
 
-def judge(hits: Sequence[Hit], masks: dict[int, list], width: int, height: int, ellipse: bool = True) -> Judged:
+def judge(hits: Sequence[Hit], masks: Mapping[int, list], width: int, height: int, ellipse: bool = True) -> Judged:
     """Split BlazeFace's hits into "on our mask" and residual faces (in output pixels)."""
     out = Judged()
     for index, t, rel in hits:
@@ -155,13 +156,13 @@ def repair_video(src: Path, dst: Path, plan: dict[int, list], style: FillStyle, 
     return frames
 
 
-def merge_masks(masks: dict[int, list], plan: dict[int, list]) -> None:
+def merge_masks(masks: FrameMasks, plan: dict[int, list]) -> None:
     """Add the repair boxes to the per-frame masks, so a re-check discounts them too."""
     for i, boxes in plan.items():
-        masks.setdefault(i, []).extend(boxes)
+        masks.add(i, boxes)
 
 
-def check_and_repair(verifier: Any, video: Path, masks: dict[int, list], size: tuple[int, int], o: Any,
+def check_and_repair(verifier: Any, video: Path, masks: FrameMasks, size: tuple[int, int], o: Any,
                      style: FillStyle, scratch: Path, passes: int) -> tuple[Path, dict[str, Any]]:
     """Scan ``video``; repair residual faces for at most ``passes`` rounds, rescanning after each.
 

@@ -94,7 +94,8 @@ class OutputScreen:
         self.cap = TILE_LONG_SIDE if getattr(verifier, "tiles", 1) > 1 else SCAN_LONG_SIDE
         self.window: deque[_Entry] = deque()
         self.planned: dict[int, list] = {}  # frame index (not pushed yet) -> repair boxes to draw on arrival
-        self.result = ScreenResult(VerifyReport(verifier.name, self.every, getattr(verifier, "tiles", 1)))
+        self.result = ScreenResult(VerifyReport(verifier.name, self.every, getattr(verifier, "tiles", 1),
+                                                 keep_hits=False))  # judged as they come, not kept
         self.width = self.height = 0
         self.tb = 0.0
         self.values: Any = None

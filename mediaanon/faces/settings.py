@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediaanon.faces.fills import FillStyle
+from mediaanon.faces.framemasks import FrameMasks
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class FaceReport:
     static_frames: int = 0  # frames scheduled at static_every (still camera, little change)
     fast_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
     gap_ranges: list[list[float]] = field(default_factory=list)  # [start, end] seconds
-    masks: dict[int, list] = field(default_factory=dict)  # frame index -> grown mask boxes drawn (faces.residuals)
+    masks: FrameMasks = field(default_factory=FrameMasks)  # frame index -> grown mask boxes drawn (faces.residuals)
     detector_size: tuple[int, int] = (0, 0)
     provider: str = ""
     seconds: float = 0.0

@@ -77,6 +77,8 @@ class Mask:
 class FaceTracker:
     """Online association, offline (lookahead) mask decisions."""
 
+    TRIM = 64  # old detections dropped from a live track this many at a time (forget_before)
+
     def __init__(self, max_gap: int = 12, lead: int = 5, growth: float = 0.04, min_iou: float = 0.15,
                  extrapolate: int = 3):
         self.max_gap = max_gap  # frames without detection bridged/held
@@ -153,8 +155,17 @@ class FaceTracker:
         return out
 
     def forget_before(self, index: int) -> None:
-        """Drop tracks (and camera steps) that cannot matter for frame ``index`` or later any more."""
+        """Drop tracks (and camera steps) that cannot matter for frame ``index`` or later any more.
+
+        A long track also drops its old detections: a mask for frame ``index`` or later needs only
+        the last detection before ``index`` and those after it, and the face's velocity the last
+        two.  Kept whole, an hour-long talking head held ~170 bytes per detection to the end.
+        """
         self.tracks = [t for t in self.tracks if t.last + self.max_gap >= index]
+        for t in self.tracks:
+            cut = min(bisect.bisect_left(t.frames, index) - 1, len(t.frames) - 2)
+            if cut >= self.TRIM:  # in batches, so the lists' shifting costs nothing per frame
+                del t.frames[:cut], t.boxes[:cut]
         keep = index - self.delay - 2
         for f in [f for f in self._steps if f < keep]:
             del self._steps[f]

@@ -71,13 +71,15 @@ class VerifyReport:
     seconds: float = 0.0
     hits: list = field(default_factory=list)  # (frame index, seconds, [(x1, y1, x2, y2, score) in 0..1]): judged by faces.residuals
     last_hit: int = -10  # frame index of the latest hit (a hit ``every`` frames later extends its range)
+    keep_hits: bool = True  # False: counts and ranges only (a screen judges its hits as they come)
 
     def add(self, index: int, t: float, rel: list) -> None:
         """One scanned frame and its faces (relative boxes); consecutive hits form one range."""
         self.frames_scanned += 1
         if not rel:
             return
-        self.hits.append((index, t, rel))
+        if self.keep_hits:
+            self.hits.append((index, t, rel))
         self.frames_with_faces += 1
         self.detections += len(rel)
         score = max(x[4] for x in rel)
