@@ -45,9 +45,14 @@ class FrameMasks(Mapping):
         else:
             self._extra.setdefault(index, []).extend(boxes)  # type: ignore[arg-type]
 
-    def _compact(self, index: int) -> list[Box]:
+    def _slot(self, index: int) -> int | None:
+        """Position of frame ``index`` in the compact arrays, None if it has no boxes there."""
         k = bisect.bisect_left(self._frames, index)
-        if k == len(self._frames) or self._frames[k] != index:
+        return k if k < len(self._frames) and self._frames[k] == index else None
+
+    def _compact(self, index: int) -> list[Box]:
+        k = self._slot(index)
+        if k is None:
             return []
         c = self._coords
         return [(c[4 * i], c[4 * i + 1], c[4 * i + 2], c[4 * i + 3]) for i in range(self._starts[k], self._starts[k + 1])]
@@ -64,10 +69,7 @@ class FrameMasks(Mapping):
         return iter(sorted(set(self._frames).union(self._extra)))
 
     def __len__(self) -> int:
-        return len(self._frames) + sum(1 for i in self._extra if not self._compact(i))
+        return len(self._frames) + sum(1 for i in self._extra if self._slot(i) is None)
 
     def __contains__(self, index: object) -> bool:
-        if not isinstance(index, int):
-            return False
-        k = bisect.bisect_left(self._frames, index)
-        return (k < len(self._frames) and self._frames[k] == index) or index in self._extra
+        return isinstance(index, int) and (self._slot(index) is not None or index in self._extra)

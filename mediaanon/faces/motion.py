@@ -197,7 +197,6 @@ class SparseGate:
     lag: int = 4
     sparse_frames: int = 0  # frames scheduled by the static rule while the gate was open
     runs: deque = field(default_factory=deque)  # per job not yet settled, oldest first: face counts of its frames
-    settled: int = 0  # jobs taken into account (and dropped from ``runs``)
     recent: deque = field(default_factory=lambda: deque(maxlen=64))
 
     def record(self, counts: Callable[[], list[int]]) -> None:
@@ -205,9 +204,8 @@ class SparseGate:
         self.runs.append(counts)
 
     def open(self) -> bool:
-        while len(self.runs) > self.lag - 1:  # each job lag - 1 jobs back and older
+        while len(self.runs) >= self.lag:  # every job at least lag jobs back
             counts = self.runs.popleft()  # results are not kept longer than needed
-            self.settled += 1
             self.recent.extend(counts())
         last = list(self.recent)[-self.window:]
         return len(last) == self.window and len(set(last)) == 1 and last[0] <= self.max_faces

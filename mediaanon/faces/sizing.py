@@ -67,7 +67,6 @@ class SizePlan:
     turn_hold: int = 30  # runs at full size with the turned passes after such a face
     turns: tuple[float, ...] = TURNS
     runs: deque = field(default_factory=deque)  # (full, result getter) of each run not yet settled, oldest first
-    settled: int = 0  # runs whose results were taken into account (and dropped from ``runs``)
     full_left: int = 0  # runs still to do at full size (a trigger)
     since_full: int = 0
     full_runs: int = 0
@@ -101,7 +100,7 @@ class SizePlan:
         """The input of the next run (call in run order, then ``record`` it)."""
         if not self.watching:
             return Look(*self.full)
-        self._settle(self.settled + len(self.runs) - self.lag + 1)
+        self._settle()
         turn = self.turn_left > 0
         self.turn_left = max(0, self.turn_left - 1)
         self.turned_runs += turn
@@ -132,10 +131,10 @@ class SizePlan:
         if self.watching:
             self.runs.append((tuple(size[:2]) == self.full, result))
 
-    def _settle(self, upto: int) -> None:
-        while self.settled < upto:
+    def _settle(self) -> None:
+        """Take in every run at least ``lag`` runs back (waiting for its results if need be)."""
+        while len(self.runs) >= self.lag:
             full, result = self.runs.popleft()  # results are not kept longer than needed
-            self.settled += 1
             boxes = np.asarray(result(), np.float32).reshape(-1, 5)
             if self.adaptive and self._triggered(full, boxes):
                 self.full_left = self.hold

@@ -100,4 +100,3 @@ def detect(detector: Any, images: Sequence[np.ndarray], threshold: float, turns:
                 ex = ex[[box_iou(e, up).max() < 0.1 for e in ex]]
         merged.append(np.concatenate([up, ex.astype(up.dtype)]) if len(ex) else up)
     return merged
-
