@@ -4,6 +4,7 @@
     python bench/diarize.py --quick    # sample.wav, the stereo clip and two stitched dialogues per pool
     python bench/diarize.py --split dev  # the dev dialogues, with the pyannote and stereo evaluation files
     python bench/diarize.py --split tune  # only the 40 extra dev-speaker dialogues to tune on (not in the targets)
+    python bench/diarize.py --split heldout-extra  # the same 40 from the held-out speakers (never tuned on)
     python bench/diarize.py --no-asr   # VAD regions only (no transcription, no overhead figure)
     python bench/diarize.py --split dev --cache /tmp/t  # keep transcripts: reruns while tuning skip ASR
 
@@ -70,9 +71,9 @@ def items(quick: bool, split: str | None) -> list[tuple[str, str, np.ndarray, np
         refs.update(rttm.read(p / f))
     files = [("sample.wav", "sample")] + ([] if quick else [("tests_dev00.wav", "dev00"), ("tests_tst00.wav", "tst00"),
                                                             ("tests_trn01.wav", "trn01")])
-    if split == "tune":
-        return [(d.name, f"stitched-{d.speakers}spk-tune", d.audio, None, d.turns)
-                for d in tuning_dialogues(MEDIA / "librispeech_test-other")]
+    if split in ("tune", "heldout-extra"):
+        return [(d.name, f"stitched-{d.speakers}spk-{split}", d.audio, None, d.turns)
+                for d in tuning_dialogues(MEDIA / "librispeech_test-other", "dev" if split == "tune" else "heldout")]
     if split in (None, "dev"):
         for wav, fid in files:
             mono, _ = load16(p / wav)
@@ -130,7 +131,7 @@ def single_label(ref: list[Turn]) -> list[Turn]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--split", choices=("dev", "heldout", "tune"))
+    ap.add_argument("--split", choices=("dev", "heldout", "tune", "heldout-extra"))
     ap.add_argument("--no-asr", action="store_true")
     ap.add_argument("--speakers", default="auto")
     ap.add_argument("--cache", type=Path, help="keep transcripts here (pickles) so a rerun skips ASR; "
