@@ -50,3 +50,36 @@ def test_words_vad_missed_are_added_only_as_long_stretches():
     # VAD hears nothing; the 0.9 s stretch Whisper transcribed is kept (speech VAD missed comes in
     # long stretches), the lone 0.2 s word is not (Whisper's word ends overshoot by that much)
     assert [(float(a), float(b)) for a, b in regions.speech_regions(silent, t)] == [(1.0, 1.9)]
+
+
+def test_pauses_at_the_recordings_noise_floor_are_cut_even_within_40_db_of_a_quiet_voice():
+    """A quiet voice 36 dB over the room's hiss: the region-relative floor alone kept the pause."""
+    rng = np.random.default_rng(4)
+    speech = np.concatenate([burst(1.0, 0.05, rng), np.zeros(int(0.4 * RATE), np.float32), burst(0.8, 0.05, rng)])
+    room = (rng.standard_normal(len(speech) + RATE) * 0.05 * 10 ** (-36 / 20)).astype(np.float32)
+    audio = room.copy()
+    audio[RATE // 2:RATE // 2 + len(speech)] += speech
+    assert regions.refine_by_energy(audio, [(0.3, 2.9)], noise_margin=None) == [(0.3, 2.9)]
+    out = regions.refine_by_energy(audio, [(0.3, 2.9)])
+    assert len(out) == 2
+    (a0, b0), (a1, b1) = out
+    assert abs(a0 - 0.5) <= 0.03 and abs(b0 - 1.5) <= 0.03 and abs(a1 - 1.9) <= 0.03 and abs(b1 - 2.7) <= 0.03
+
+
+def test_diarization_embeds_the_ungated_regions_and_labels_only_the_gated_speech(monkeypatch):
+    """The gate decides where speech is, never which windows are embedded (so never who spoke)."""
+    rng = np.random.default_rng(4)
+    speech = np.concatenate([burst(1.0, 0.05, rng), np.zeros(int(0.4 * RATE), np.float32), burst(0.8, 0.05, rng)])
+    audio = (rng.standard_normal(len(speech) + RATE) * 0.05 * 10 ** (-36 / 20)).astype(np.float32)
+    audio[RATE // 2:RATE // 2 + len(speech)] += speech
+    monkeypatch.setattr(regions, "candidate_regions", lambda *a, **k: [(0.3, 2.9)])
+    speech_at, voiced = regions.diarization_regions(audio, None)
+    assert voiced == [(0.3, 2.9)] == regions.speech_regions(audio, None, noise_margin=None)
+    assert len(speech_at) == 2 and speech_at == regions.speech_regions(audio, None)
+    assert all(any(a >= c and b <= d for c, d in voiced) for a, b in speech_at)
+
+
+def test_the_noise_floor_ignores_digital_silence():
+    level = np.concatenate([np.full(500, -120.0), np.full(1000, -60.0), np.full(500, -20.0)])
+    assert regions.noise_floor(level) == -60.0
+    assert regions.noise_floor(np.full(10, -120.0)) == -np.inf

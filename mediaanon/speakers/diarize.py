@@ -18,7 +18,7 @@ from mediaanon.speakers import cluster as clustering
 from mediaanon.speakers import resegment, stereo, turns as turn_ops
 from mediaanon.speakers.embed import embed_windows
 from mediaanon.speakers.records import Diarization, Turn
-from mediaanon.speakers.regions import speech_regions
+from mediaanon.speakers.regions import diarization_regions
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ class Diarizer:
             split = stereo.detect(*channels)
             if split is not None:
                 return from_stereo(split)
-        regions = speech_regions(audio, transcript)
-        windows = embed_windows(self.encoder, audio, regions)
+        regions, voiced = diarization_regions(audio, transcript)  # speech (gated), where voices are embedded
+        windows = embed_windows(self.encoder, audio, voiced)
         labels, info = clustering.cluster(windows.vectors, count)
         details = {"speech_regions": len(regions), "speech_seconds": round(sum(b - a for a, b in regions), 2),
                    **{k: v for k, v in info.items() if k != "windows"}, "windows": len(windows)}
