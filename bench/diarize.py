@@ -18,6 +18,10 @@ overlapped speech scored, optimal one-to-one label mapping), computed by ``media
   energy: where that channel's voice is audible);
 - dialogues stitched from LibriSpeech test-other (``bench/dialogues.py``): 3 two-speaker and 3
   three-speaker per speaker pool; the ``dev`` pool was used for tuning, the ``heldout`` pool never was.
+  These 17 recordings are the issue's sets (the default run).  Two larger sets, 40 dialogues each of
+  1-4 speakers, long (14-20 turns) and short (7-9 turns): ``--split tune`` from the dev speakers (tuned
+  on) and ``--split heldout-extra`` from the held-out speakers (never tuned on): three dialogues per
+  size flip with one borderline speaker count, so changes are judged on these too.
 
 The one-speaker baseline labels the same speech regions our VAD finds with a single speaker.
 The single-label floor is the DER of the reference itself with one speaker per instant (where two
