@@ -144,7 +144,7 @@ def dialogues(root: Path, per_size: int = 3) -> list[Dialogue]:
 
 
 def tuning_dialogues(root: Path, pool: str = "dev") -> list[Dialogue]:
-    """More dialogues from the ``dev`` speakers only, to tune on (``bench/diarize.py --split tune``).
+    """40 more dialogues from one speaker pool: ``dev`` to tune on (``bench/diarize.py --split tune``).
 
     Three bench dialogues per size are too few to tune on: a change that took
     the dev 2-speaker DER from 8.3 % to 5.0 % broke the speaker count on two

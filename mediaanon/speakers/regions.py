@@ -149,10 +149,7 @@ def refine_by_energy(audio: np.ndarray, regions: list[Region], floor_db: float =
     speech is not mistaken for it in a recording that is mostly talk, and
     digital silence (zeros between files, a muted stretch) is left out of it.
     """
-    level = levels(audio)
-    if level.size == 0:
-        return list(regions)
-    return audible(level, regions, floor_db, bridge, min_len, noise_margin)
+    return audible(levels(audio), regions, floor_db, bridge, min_len, noise_margin)
 
 
 def levels(audio: np.ndarray) -> np.ndarray:
