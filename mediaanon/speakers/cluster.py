@@ -16,7 +16,12 @@ unconstrained counting both over-split long recordings (the issue's
 prototype found 4 speakers in a 2-speaker clip).  The eigen-gap alone
 under-counts a third voice that speaks little, so the split is extended one
 speaker at a time while every pair of centroids stays clearly apart
-(``EXTEND_COS``).
+(``EXTEND_COS``).  The gap can also over-count: one voice whose windows fall
+in two registers makes a gap of its own, so the gap's pick gives up a speaker
+while two of its centroids are as close as one voice's halves
+(``MERGE_COS``).  And a voice that speaks little makes only a small gap, so
+"no clear gap" means one speaker only when the two-way centroids are not
+clearly apart either.
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ SAME_SPEAKER_COS = 0.90  # centroids of a 2-way split closer than this: one spea
 MIN_GAP = 0.2  # no eigen-gap this large: one speaker (dev: one voice <= 0.14, two >= 0.48)
 SAME_SPEAKER_RATIO = 0.908  # mean cross-half / within-half window similarity above this: one speaker (dev: one voice 0.917-0.968, two 0.606-0.900)
 EXTEND_COS = 0.80  # a further split is kept while every pair of centroids stays below this (dev: distinct voices <= 0.77)
+MERGE_COS = 0.85  # the eigen-gap's pick drops a speaker while two of its centroids are this similar (tune: one voice split 0.87-0.89)
 MIN_WINDOWS = 3  # a speaker needs at least this many windows
 KEEP_FRACTION = 0.3  # row-wise affinity pruning: keep this share of each window's strongest links
 MIN_KEEP = 6
@@ -104,6 +110,9 @@ def cluster(vectors: np.ndarray, count: SpeakerCount, seed: int = 0,
         k = lo + int(np.argmax(gaps)) if len(gaps) else lo
         info["eigengaps"] = [round(float(g), 4) for g in gaps]
         labels = split(k)
+        while k > 2 and _max_pair(x, labels) >= MERGE_COS:  # a gap after the k-th eigenvalue can come from one voice's spread
+            k -= 1
+            labels = split(k)
         while k < high:  # a quiet third voice rarely shows as the largest gap: split further while voices stay distinct
             more = split(k + 1)
             if more.max() + 1 < k + 1 or np.bincount(more).min() < MIN_WINDOWS or _max_pair(x, more) >= EXTEND_COS:
@@ -115,7 +124,8 @@ def cluster(vectors: np.ndarray, count: SpeakerCount, seed: int = 0,
             ratio = _cross_within(x, two)
             info["two_way_centroid_cos"] = round(sim, 4)
             info["two_way_cross_within"] = round(ratio, 4)
-            if sim >= SAME_SPEAKER_COS or ratio >= SAME_SPEAKER_RATIO or (len(gaps) and float(np.max(gaps)) < MIN_GAP):
+            no_gap = len(gaps) and float(np.max(gaps)) < MIN_GAP and sim >= EXTEND_COS  # a small second voice shows no gap
+            if sim >= SAME_SPEAKER_COS or ratio >= SAME_SPEAKER_RATIO or no_gap:
                 labels = np.zeros(n, int)
     labels = _compact(labels)
     info["k"] = int(labels.max() + 1)
