@@ -97,8 +97,14 @@ def cluster(vectors: np.ndarray, count: SpeakerCount, seed: int = 0,
         return np.zeros(n, int), {**info, "k": 1}
     eigvals, eigvecs = _spectrum(x)
 
+    splits: dict[int, np.ndarray] = {}
+
     def split(k: int) -> np.ndarray:
-        return refine(x, _kmeans(_rows(eigvecs[:, :k]), k, seed))
+        """The k-way split (deterministic for the seed, so each k is computed once: the merge, the
+        extension and the one-speaker test ask for the same ones)."""
+        if k not in splits:
+            splits[k] = refine(x, _kmeans(_rows(eigvecs[:, :k]), k, seed))
+        return splits[k]
 
     if count.fixed:
         k = min(count.low, n)
