@@ -68,6 +68,9 @@ def load16(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def items(quick: bool, split: str | None) -> list[tuple[str, str, np.ndarray, np.ndarray | None, list[Turn]]]:
     """(name, group, mono, channels or None, reference turns)."""
+    if split in ("tune", "heldout-extra"):
+        return [(d.name, f"stitched-{d.speakers}spk-{split}", d.audio, None, d.turns)
+                for d in tuning_dialogues(MEDIA / "librispeech_test-other", "dev" if split == "tune" else "heldout")]
     out = []
     p = MEDIA / "pyannote"
     refs = {}
@@ -75,9 +78,6 @@ def items(quick: bool, split: str | None) -> list[tuple[str, str, np.ndarray, np
         refs.update(rttm.read(p / f))
     files = [("sample.wav", "sample")] + ([] if quick else [("tests_dev00.wav", "dev00"), ("tests_tst00.wav", "tst00"),
                                                             ("tests_trn01.wav", "trn01")])
-    if split in ("tune", "heldout-extra"):
-        return [(d.name, f"stitched-{d.speakers}spk-{split}", d.audio, None, d.turns)
-                for d in tuning_dialogues(MEDIA / "librispeech_test-other", "dev" if split == "tune" else "heldout")]
     if split in (None, "dev"):
         for wav, fid in files:
             mono, _ = load16(p / wav)
