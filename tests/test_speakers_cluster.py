@@ -74,17 +74,20 @@ def test_a_few_windows_never_break_the_eigen_gap_search():
             assert len(labels) == n and 1 <= info["k"] <= n
 
 
+def _unit(v: np.ndarray) -> np.ndarray:
+    return cluster.normalise(v[None])[0]
+
+
 def _around(centre: np.ndarray, n: int, spread: float, rng: np.random.Generator) -> np.ndarray:
     """``n`` windows of one voice: its direction plus noise of norm ``spread``."""
-    return np.stack([cluster.normalise((centre + spread * cluster.normalise(rng.normal(size=(1, 256)))[0])[None])[0]
-                     for _ in range(n)])
+    return np.stack([_unit(centre + spread * _unit(rng.normal(size=256))) for _ in range(n)])
 
 
 def test_a_second_voice_that_speaks_little_is_not_lost_for_a_small_eigen_gap():
     """Eight windows in 77 give no clear eigen-gap, but their centroid is far from the first voice's (cos 0.58)."""
     rng = np.random.default_rng(3)
-    a = cluster.normalise(rng.normal(size=(1, 256)))[0]
-    b = cluster.normalise((0.6 * a + 0.8 * cluster.normalise(rng.normal(size=(1, 256)))[0])[None])[0]
+    a = _unit(rng.normal(size=256))
+    b = _unit(0.6 * a + 0.8 * _unit(rng.normal(size=256)))
     x = np.concatenate([_around(a, 69, 0.5, rng), _around(b, 8, 0.5, rng)])
     labels, info = cluster.cluster(x, cluster.parse_count("auto"))
     assert max(info["eigengaps"]) < cluster.MIN_GAP  # the case the rule is for
@@ -95,9 +98,9 @@ def test_a_second_voice_that_speaks_little_is_not_lost_for_a_small_eigen_gap():
 def test_one_voice_in_two_registers_is_not_counted_twice_for_an_eigen_gap():
     """A voice whose windows fall in two tight groups (centroids cos ~0.9) makes the largest gap after k=3."""
     rng = np.random.default_rng(3)
-    a = cluster.normalise(rng.normal(size=(1, 256)))[0]
-    a1, a2 = (cluster.normalise((a + 0.35 * cluster.normalise(rng.normal(size=(1, 256)))[0])[None])[0] for _ in range(2))
-    b = cluster.normalise(rng.normal(size=(1, 256)))[0]
+    a = _unit(rng.normal(size=256))
+    a1, a2 = (_unit(a + 0.35 * _unit(rng.normal(size=256))) for _ in range(2))
+    b = _unit(rng.normal(size=256))
     x = np.concatenate([_around(a1, 20, 0.2, rng), _around(a2, 20, 0.2, rng), _around(b, 25, 0.2, rng)])
     labels, info = cluster.cluster(x, cluster.parse_count("auto"))
     assert 2 + int(np.argmax(info["eigengaps"])) == 3  # the eigen-gap alone would say three
